@@ -1,0 +1,57 @@
+"""mcbadge: issue and verify Open Badges 3.0 micro-credentials.
+
+What you may import from here is listed in ``__all__``; everything under a module or
+package whose name starts with ``_`` is internal and may change without notice.
+
+Public modules:
+
+- :mod:`mcbadge.models` -- the OB 3.0 data model, parsing, JSON Schema validation
+- :mod:`mcbadge.jsonld` -- the bundled, hash-pinned JSON-LD contexts and offline loader
+- :mod:`mcbadge.errors` -- every exception mcbadge raises
+"""
+
+from __future__ import annotations
+
+from mcbadge.errors import MCBadgeError, ModelValidationError
+from mcbadge.models import (
+    Achievement,
+    AchievementCredential,
+    AchievementSubject,
+    Alignment,
+    Criteria,
+    EndorsementCredential,
+    Evidence,
+    IdentityObject,
+    Image,
+    OpenBadgeCredential,
+    Profile,
+    Result,
+    ResultDescription,
+    RubricCriterionLevel,
+    parse_credential,
+    validate_schema,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Achievement",
+    "AchievementCredential",
+    "AchievementSubject",
+    "Alignment",
+    "Criteria",
+    "EndorsementCredential",
+    "Evidence",
+    "IdentityObject",
+    "Image",
+    "MCBadgeError",
+    "ModelValidationError",
+    "OpenBadgeCredential",
+    "Profile",
+    "Result",
+    "ResultDescription",
+    "RubricCriterionLevel",
+    "__version__",
+    "parse_credential",
+    "validate_schema",
+]

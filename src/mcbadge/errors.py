@@ -1,0 +1,109 @@
+"""Every exception mcbadge raises, in one place.
+
+All of them derive from :class:`MCBadgeError`, so ``except mcbadge.errors.MCBadgeError``
+catches anything the library raises on purpose. Each carries a stable machine-readable
+``code`` (used by the CLI and in verification results) next to its human message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "ContextConflictError",
+    "ContextError",
+    "ContextIntegrityError",
+    "FieldError",
+    "MCBadgeError",
+    "ModelValidationError",
+    "SchemaError",
+    "SchemaNotFoundError",
+    "UnknownContextError",
+]
+
+
+class MCBadgeError(Exception):
+    """Base class of every error mcbadge raises deliberately."""
+
+    code: str = "MCBADGE_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One problem found in a document: where (a JSON pointer) and what."""
+
+    pointer: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.pointer or '/'}: {self.message}"
+
+
+class ModelValidationError(MCBadgeError, ValueError):
+    """A document does not fit the Open Badges 3.0 data model.
+
+    ``errors`` lists every problem found, each with a JSON pointer into the input.
+    """
+
+    code = "PARSING_ERROR"
+
+    def __init__(self, message: str, errors: Sequence[FieldError] = ()) -> None:
+        self.errors: tuple[FieldError, ...] = tuple(errors)
+        if self.errors:
+            shown = "; ".join(str(e) for e in self.errors[:5])
+            more = f" (and {len(self.errors) - 5} more)" if len(self.errors) > 5 else ""
+            message = f"{message}: {shown}{more}"
+        super().__init__(message)
+
+
+# A schema problem has the same shape as a model problem: a pointer and a message.
+SchemaError = FieldError
+"""One JSON Schema violation: ``pointer`` into the document and a ``message``."""
+
+
+class SchemaNotFoundError(MCBadgeError, LookupError):
+    """No bundled 1EdTech JSON Schema fits the document or the requested schema id."""
+
+    code = "SCHEMA_NOT_FOUND"
+
+
+class ContextError(MCBadgeError):
+    """Base class of JSON-LD context loading errors."""
+
+    code = "CONTEXT_ERROR"
+
+
+class UnknownContextError(ContextError, LookupError):
+    """A document names a JSON-LD context that is neither bundled nor registered.
+
+    mcbadge never fetches contexts from the network; register the context explicitly
+    (``DocumentLoader(extra_contexts={url: document})`` or ``--context URL=FILE``) if you
+    trust it.
+    """
+
+    code = "UNKNOWN_CONTEXT"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        super().__init__(
+            f"unknown JSON-LD context {url!r}: it is not bundled with mcbadge and was not "
+            "registered; contexts are never fetched from the network (register it "
+            "explicitly if you trust it)"
+        )
+
+
+class ContextIntegrityError(ContextError):
+    """A bundled context file does not match its pinned SHA-256 (a corrupted install)."""
+
+    code = "CONTEXT_INTEGRITY_ERROR"
+
+
+class ContextConflictError(ContextError, ValueError):
+    """An extra context was registered under a bundled URL with different content."""
+
+    code = "CONTEXT_CONFLICT"

@@ -1,0 +1,214 @@
+"""Validation against the official 1EdTech JSON Schemas (bundled, compiled once).
+
+Which schema: :func:`validate_schema` picks it from the document's ``type``
+(OpenBadgeCredential/AchievementCredential, EndorsementCredential, ClrCredential, Profile),
+or takes the ``schema_id`` the caller (or the credential's ``credentialSchema``) names.
+
+Two deliberate adaptations, both documented in docs/concepts/models.md:
+
+- ``proof`` may be a single object. The formal OB 3.0 schema wants an array, while the
+  spec's own examples and test vectors use an object; a single object is checked as a
+  one-element array.
+- A VC 1.1-era OB 3.0 document (first context ``https://www.w3.org/2018/credentials/v1``) is
+  checked with ``issuanceDate``/``expirationDate`` read as ``validFrom``/``validUntil``
+  (1EdTech's VC 1.1-compatible "any" schemas are not published as files); errors still point
+  at the member as written.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterator, Mapping
+from datetime import date
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft201909Validator, FormatChecker
+from jsonschema.exceptions import ValidationError, best_match
+
+from mcbadge._private.jsonutil import to_pointer
+from mcbadge.errors import SchemaError, SchemaNotFoundError
+from mcbadge.models._base import DateTimeZ
+
+__all__ = ["SCHEMA_IDS", "SchemaError", "validate_schema"]
+
+_PURL = "https://purl.imsglobal.org/spec"
+OB_ACHIEVEMENT_CREDENTIAL = f"{_PURL}/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
+OB_ENDORSEMENT_CREDENTIAL = f"{_PURL}/ob/v3p0/schema/json/ob_v3p0_endorsementcredential_schema.json"
+OB_PROFILE = f"{_PURL}/ob/v3p0/schema/json/ob_v3p0_profile_schema.json"
+CLR_CREDENTIAL = f"{_PURL}/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
+
+# URL a schema is published at -> file under schemas/. The formal ("json/") Endorsement,
+# Profile and CLR schemas are not available as files; their JSON-LD adaptations ("json-ld/")
+# accept everything the formal ones do and stand in for them.
+_SCHEMA_FILES: dict[str, str] = {
+    OB_ACHIEVEMENT_CREDENTIAL: "ob/v3p0/json/ob_v3p0_achievementcredential_schema.json",
+}
+for _family, _names in {
+    "ob/v3p0": (
+        "achievementcredential", "endorsementcredential", "profile",
+        "getopenbadgecredentialsresponse", "imsx_statusinfo",
+    ),
+    "clr/v2p0": (
+        "achievementcredential", "clrcredential", "endorsementcredential", "profile",
+        "getclrcredentialsresponse", "imsx_statusinfo",
+    ),
+}.items():
+    _prefix = _family.split("/")[0] + "_" + _family.split("/")[1]
+    for _name in _names:
+        _file = f"{_family}/json-ld/{_prefix}_{_name}_schema.json"
+        _base = f"{_PURL}/{_family}/schema"
+        _SCHEMA_FILES[f"{_base}/json-ld/{_prefix}_{_name}_schema.json"] = _file
+        _SCHEMA_FILES.setdefault(f"{_base}/json/{_prefix}_{_name}_schema.json", _file)
+
+SCHEMA_IDS: frozenset[str] = frozenset(_SCHEMA_FILES)
+"""Every schema URL :func:`validate_schema` can check against, offline."""
+
+_VC_V1 = "https://www.w3.org/2018/credentials/v1"
+_VC_V2 = "https://www.w3.org/ns/credentials/v2"
+_MAX_MESSAGE = 300
+
+
+def _schemas_root() -> Traversable | Path:
+    packaged = resources.files("mcbadge").joinpath("schemas")
+    if packaged.is_dir():
+        return packaged
+    # editable / source checkout: the repository's top-level schemas/ folder
+    source = Path(__file__).resolve().parents[3] / "schemas"
+    if source.is_dir():
+        return source
+    raise SchemaNotFoundError("the bundled 1EdTech schemas are missing from this installation")
+
+
+@functools.cache
+def _load_schema(schema_id: str) -> dict[str, Any]:
+    try:
+        rel = _SCHEMA_FILES[schema_id]
+    except KeyError:
+        raise SchemaNotFoundError(
+            f"no bundled schema for {schema_id!r}; known: {', '.join(sorted(SCHEMA_IDS))}"
+        ) from None
+    node: Traversable | Path = _schemas_root()
+    for part in rel.split("/"):
+        node = node.joinpath(part)
+    schema: dict[str, Any] = json.loads(node.read_bytes())
+    return schema
+
+
+def _check_datetime(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    DateTimeZ.parse(value)  # raises ValueError with a precise reason
+    return True
+
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+def _check_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    if not _DATE_RE.match(value):
+        raise ValueError(f"{value!r} is not a date like 2024-05-01")
+    date.fromisoformat(value)
+    return True
+
+
+@functools.cache
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker(formats=())
+    checker.checks("date-time", raises=ValueError)(_check_datetime)
+    checker.checks("date", raises=ValueError)(_check_date)
+    return checker
+
+
+@functools.cache
+def _validator(schema_id: str) -> Draft201909Validator:
+    schema = _load_schema(schema_id)
+    return Draft201909Validator(schema, format_checker=_format_checker())
+
+
+def _schema_for(doc: Mapping[str, Any]) -> str:
+    kind = doc.get("type")
+    types = [kind] if isinstance(kind, str) else kind if isinstance(kind, list) else []
+    if "ClrCredential" in types:
+        return CLR_CREDENTIAL
+    if "EndorsementCredential" in types:
+        return OB_ENDORSEMENT_CREDENTIAL
+    if "OpenBadgeCredential" in types or "AchievementCredential" in types:
+        return OB_ACHIEVEMENT_CREDENTIAL
+    if "Profile" in types:
+        return OB_PROFILE
+    raise SchemaNotFoundError(
+        f"cannot tell which 1EdTech schema applies to a document of type {kind!r}; "
+        "pass schema_id"
+    )
+
+
+def _wrap_single_proofs(node: Any) -> Any:
+    if isinstance(node, dict):
+        out = {k: _wrap_single_proofs(v) for k, v in node.items()}
+        if isinstance(out.get("proof"), dict):
+            out["proof"] = [out["proof"]]
+        return out
+    if isinstance(node, list):
+        return [_wrap_single_proofs(v) for v in node]
+    return node
+
+
+_V1_RENAMES = {"issuanceDate": "validFrom", "expirationDate": "validUntil"}
+
+
+def _adapt_vc1(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Read a VC 1.1 document as VC 2.0; return it and the pointer renames to undo."""
+    ctx = doc.get("@context")
+    if not (isinstance(ctx, list) and ctx and ctx[0] == _VC_V1):
+        return doc, {}
+    adapted = dict(doc)
+    adapted["@context"] = [_VC_V2, *ctx[1:]]
+    back: dict[str, str] = {}
+    for old, new in _V1_RENAMES.items():
+        if old in adapted and new not in adapted:
+            adapted[new] = adapted.pop(old)
+            back["/" + new] = "/" + old
+    return adapted, back
+
+
+def _errors(validator: Draft201909Validator, doc: Any) -> Iterator[ValidationError]:
+    for error in validator.iter_errors(doc):
+        if error.context:
+            error = best_match(error.context) or error
+        yield error
+
+
+def validate_schema(doc: Mapping[str, Any], schema_id: str | None = None) -> list[SchemaError]:
+    """Check ``doc`` against the official 1EdTech JSON Schema; return the problems found.
+
+    An empty list means the document conforms. Each :class:`~mcbadge.errors.SchemaError`
+    has a JSON ``pointer`` into ``doc`` and a ``message``. Raises
+    :class:`~mcbadge.errors.SchemaNotFoundError` when no bundled schema applies.
+    """
+    if not isinstance(doc, Mapping):
+        return [SchemaError("", "document must be a JSON object")]
+    target = schema_id or _schema_for(doc)
+    validator = _validator(target)
+    adapted, back = _adapt_vc1(dict(doc))
+    adapted = _wrap_single_proofs(adapted)
+    found: dict[tuple[str, str], SchemaError] = {}
+    for error in _errors(validator, adapted):
+        pointer = to_pointer(error.absolute_path)
+        for new, old in back.items():
+            if pointer == new or pointer.startswith(new + "/"):
+                pointer = old + pointer[len(new):]
+        message = error.message
+        shown = repr(error.instance)
+        if len(shown) > 60 and message.startswith(shown):
+            message = "value" + message[len(shown):]
+        if len(message) > _MAX_MESSAGE:
+            message = message[: _MAX_MESSAGE - 1] + "…"
+        found.setdefault((pointer, message), SchemaError(pointer, message))
+    return sorted(found.values(), key=lambda e: e.pointer)
