@@ -193,7 +193,7 @@ class Related(_Identified):
 class RubricCriterionLevel(_Identified):
     """One level of a rubric criterion (e.g. "Proficient"), with its points."""
 
-    id: str
+    id: str = _new_id()
     type: OneOrMany[str] = _types("RubricCriterionLevel")
     alignment: list[Alignment] | None = None
     description: str | None = None

@@ -205,6 +205,8 @@ def validate_schema(doc: Mapping[str, Any], schema_id: str | None = None) -> lis
             if pointer == new or pointer.startswith(new + "/"):
                 pointer = old + pointer[len(new):]
         message = error.message
+        if error.validator == "format" and error.cause is not None:
+            message = str(error.cause)
         shown = repr(error.instance)
         if len(shown) > 60 and message.startswith(shown):
             message = "value" + message[len(shown):]
