@@ -272,7 +272,7 @@ def test_garbage_timestamps_are_rejected(text: str) -> None:
 
 def test_naive_datetime_is_rejected_and_aware_ones_are_written_iso() -> None:
     with pytest.raises(ModelValidationError, match="no time zone"):
-        _credential(valid_from=datetime(2024, 1, 1))  # noqa: DTZ001
+        _credential(valid_from=datetime(2024, 1, 1))
     cred = _credential(valid_from=datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=2))))
     assert cred.to_dict()["validFrom"] == "2024-01-01T00:00:00+02:00"
     cred = _credential(valid_from=datetime(2024, 1, 1, 12, tzinfo=UTC))
