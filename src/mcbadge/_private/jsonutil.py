@@ -12,6 +12,26 @@ MAX_JSON_BYTES = 16 * 1024 * 1024
 """Largest JSON document mcbadge parses (16 MiB); larger input is refused, not read."""
 
 
+MAX_DEPTH = 100
+"""Deepest nesting of objects and arrays mcbadge accepts in a document."""
+
+
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """Refuse documents nested deeper than ``limit`` (iteratively: no recursion to exhaust)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Iterable[Any] = node.values()
+        elif isinstance(node, list | tuple):
+            children = node
+        else:
+            continue
+        if depth > limit:
+            raise ModelValidationError(f"document is nested more than {limit} levels deep")
+        stack.extend((child, depth + 1) for child in children)
+
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
@@ -26,11 +46,13 @@ def loads_strict(data: str | bytes | bytearray) -> Any:
     try:
         if isinstance(data, bytes | bytearray):
             data = bytes(data).decode("utf-8-sig")
-        return json.loads(data, parse_constant=_reject_constant)
+        value = json.loads(data, parse_constant=_reject_constant)
     except RecursionError:
         raise ModelValidationError("document is nested too deeply to parse") from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise ModelValidationError(f"not valid JSON: {exc}") from None
+    check_depth(value)
+    return value
 
 
 def escape_pointer_token(token: str | int) -> str:

@@ -27,7 +27,12 @@ from pydantic.alias_generators import to_camel
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from mcbadge._private.jsonutil import loads_strict, loc_to_pointer, merge_field_errors
+from mcbadge._private.jsonutil import (
+    check_depth,
+    loads_strict,
+    loc_to_pointer,
+    merge_field_errors,
+)
 from mcbadge.errors import FieldError, ModelValidationError
 
 T = TypeVar("T")
@@ -235,7 +240,7 @@ class OBModel(BaseModel):
         building = bool(info.context and info.context.get(BUILD))
         if isinstance(data, Mapping):
             if not building:
-                missing = [k for k in cls._required_when_parsed if k not in data]
+                missing = [k for k in cls._required_when_parsed if data.get(k) is None]
                 if missing:
                     raise PydanticCustomError(
                         "missing_member",
@@ -262,6 +267,7 @@ class OBModel(BaseModel):
             raise ModelValidationError(
                 f"expected a JSON object for {cls.__name__}, got {_json_kind(data)}"
             )
+        check_depth(data)
         try:
             return cls.model_validate(data)
         except ValidationError as exc:

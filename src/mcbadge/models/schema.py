@@ -30,8 +30,8 @@ from typing import Any
 from jsonschema import Draft201909Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
-from mcbadge._private.jsonutil import to_pointer
-from mcbadge.errors import SchemaError, SchemaNotFoundError
+from mcbadge._private.jsonutil import check_depth, to_pointer
+from mcbadge.errors import ModelValidationError, SchemaError, SchemaNotFoundError
 from mcbadge.models._base import DateTimeZ
 
 __all__ = ["SCHEMA_IDS", "SchemaError", "validate_schema"]
@@ -194,6 +194,10 @@ def validate_schema(doc: Mapping[str, Any], schema_id: str | None = None) -> lis
     """
     if not isinstance(doc, Mapping):
         return [SchemaError("", "document must be a JSON object")]
+    try:
+        check_depth(doc)
+    except ModelValidationError as exc:
+        return [SchemaError("", exc.message)]
     target = schema_id or _schema_for(doc)
     validator = _validator(target)
     adapted, back = _adapt_vc1(dict(doc))
