@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any
 
@@ -99,20 +100,16 @@ def test_one_member_of_a_real_credential_replaced(path: list[str | int], value: 
 @settings(max_examples=150, deadline=None)
 @given(json_values)
 def test_schema_validation_never_raises_on_garbage(value: Any) -> None:
-    try:
+    with contextlib.suppress(SchemaNotFoundError):
         validate_schema(value)
-    except SchemaNotFoundError:
-        pass
 
 
 @settings(max_examples=100, deadline=None)
 @given(json_values)
 def test_each_model_class_from_dict(value: Any) -> None:
     for model in (OpenBadgeCredential, Profile):
-        try:
+        with contextlib.suppress(ModelValidationError):
             model.from_dict(value)
-        except ModelValidationError:
-            pass
 
 
 @pytest.mark.parametrize(
