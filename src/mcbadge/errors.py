@@ -11,10 +11,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "CanonicalizationError",
     "ContextConflictError",
     "ContextError",
     "ContextIntegrityError",
     "FieldError",
+    "KeyFormatError",
     "MCBadgeError",
     "ModelValidationError",
     "SchemaError",
@@ -107,3 +109,15 @@ class ContextConflictError(ContextError, ValueError):
     """An extra context was registered under a bundled URL with different content."""
 
     code = "CONTEXT_CONFLICT"
+
+
+class KeyFormatError(MCBadgeError, ValueError):
+    """A key could not be read, or is the wrong kind for what was asked of it."""
+
+    code = "KEY_FORMAT_ERROR"
+
+
+class CanonicalizationError(MCBadgeError, ValueError):
+    """A document could not be put in canonical form (e.g. a number JCS cannot represent)."""
+
+    code = "CANONICALIZATION_ERROR"

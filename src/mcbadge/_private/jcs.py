@@ -1,0 +1,99 @@
+"""RFC 8785 JSON Canonicalization Scheme (JCS).
+
+Members sorted by their UTF-16 code units, no whitespace, strings escaped as ECMAScript's
+JSON.stringify does, numbers written as ECMAScript's Number.prototype.toString writes them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+from typing import Any
+
+from mcbadge.errors import CanonicalizationError
+
+_MAX_SAFE_INTEGER = 2**53
+
+
+def _number(value: int | float) -> str:
+    if isinstance(value, int):
+        if abs(value) > _MAX_SAFE_INTEGER:
+            raise CanonicalizationError(
+                f"integer {value} is outside the range JCS represents exactly (2^53)"
+            )
+        return str(value)
+    if not math.isfinite(value):
+        raise CanonicalizationError(f"{value!r} cannot be represented in JSON")
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    dec = Decimal(repr(abs(value))).normalize()
+    _, digit_tuple, exponent = dec.as_tuple()
+    assert isinstance(exponent, int)
+    digits = "".join(map(str, digit_tuple))
+    k = len(digits)
+    n = exponent + k  # value = 0.digits * 10^n
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    exp = n - 1
+    exp_text = ("+" if exp >= 0 else "-") + str(abs(exp))
+    mantissa = digits if k == 1 else digits[0] + "." + digits[1:]
+    return sign + mantissa + "e" + exp_text
+
+
+def _string(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _utf16_order(key: str) -> bytes:
+    return key.encode("utf-16-be", "surrogatepass")
+
+
+def _encode(value: Any, out: list[str]) -> None:
+    if value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif isinstance(value, str):
+        out.append(_string(value))
+    elif isinstance(value, int | float):
+        out.append(_number(value))
+    elif isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise CanonicalizationError("JSON object keys must be strings")
+        out.append("{")
+        for i, key in enumerate(sorted(value, key=_utf16_order)):
+            if i:
+                out.append(",")
+            out.append(_string(key))
+            out.append(":")
+            _encode(value[key], out)
+        out.append("}")
+    elif isinstance(value, list | tuple):
+        out.append("[")
+        for i, item in enumerate(value):
+            if i:
+                out.append(",")
+            _encode(item, out)
+        out.append("]")
+    else:
+        raise CanonicalizationError(f"{type(value).__name__} is not a JSON value")
+
+
+def canonicalize(value: Any) -> bytes:
+    """The JCS canonical UTF-8 bytes of a JSON value."""
+    out: list[str] = []
+    try:
+        _encode(value, out)
+        return "".join(out).encode("utf-8")
+    except UnicodeEncodeError:
+        raise CanonicalizationError("a string holds an unpaired surrogate") from None
+    except RecursionError:
+        raise CanonicalizationError("document is nested too deeply") from None

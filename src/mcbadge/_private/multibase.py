@@ -1,0 +1,45 @@
+"""base58btc multibase and the multicodec prefixes used by Multikey / did:key."""
+
+from __future__ import annotations
+
+_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_INDEX = {c: i for i, c in enumerate(_ALPHABET)}
+
+ED25519_PUB = b"\xed\x01"  # multicodec 0xed, varint-encoded
+ED25519_PRIV = b"\x80\x26"  # multicodec 0x1300, varint-encoded
+
+
+def b58encode(data: bytes) -> str:
+    zeros = len(data) - len(data.lstrip(b"\0"))
+    num = int.from_bytes(data, "big")
+    out = []
+    while num:
+        num, rem = divmod(num, 58)
+        out.append(_ALPHABET[rem])
+    return "1" * zeros + "".join(reversed(out))
+
+
+def b58decode(text: str) -> bytes:
+    if len(text) > 512:
+        raise ValueError("base58 value is too long")
+    num = 0
+    for char in text:
+        try:
+            num = num * 58 + _INDEX[char]
+        except KeyError:
+            raise ValueError(f"invalid base58btc character {char!r}") from None
+    zeros = len(text) - len(text.lstrip("1"))
+    body = num.to_bytes((num.bit_length() + 7) // 8, "big") if num else b""
+    return b"\0" * zeros + body
+
+
+def multibase_encode(data: bytes) -> str:
+    """``z`` + base58btc."""
+    return "z" + b58encode(data)
+
+
+def multibase_decode(text: str) -> bytes:
+    """Decode a ``z``-prefixed base58btc multibase string."""
+    if not text.startswith("z"):
+        raise ValueError("only base58btc multibase values ('z' prefix) are supported")
+    return b58decode(text[1:])

@@ -1,0 +1,68 @@
+"""What every proof suite shares: options, the suite interface, key resolution, results."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from mcbadge.errors import KeyFormatError, MCBadgeError
+from mcbadge.keys import Ed25519Key, did_key_document
+
+KeyResolver = Callable[[str], Ed25519Key]
+"""Maps a ``verificationMethod`` id to the public key it names (raises if it cannot)."""
+
+
+class ProofError(MCBadgeError):
+    """A proof could not be created, or a document is not fit to sign."""
+
+    code = "PROOF_ERROR"
+
+
+@dataclass(frozen=True, slots=True)
+class ProofOptions:
+    """How to make a proof. ``created`` defaults to now (UTC, to the second) and
+    ``verification_method`` to the key's (did:key ``#`` fragment by default)."""
+
+    created: str | None = None
+    verification_method: str | None = None
+    proof_purpose: str = "assertionMethod"
+
+
+@dataclass(frozen=True, slots=True)
+class ProofResult:
+    """Whether one proof verified, and if not, why (a problem code and a message)."""
+
+    verified: bool
+    problem: str | None = None
+    message: str = ""
+    verification_method: str | None = None
+
+
+class ProofSuite(Protocol):
+    """A proof suite: one file each, registered by name in :mod:`mcbadge.proofs`."""
+
+    name: str
+
+    def create_proof(
+        self, document: Mapping[str, Any], key: Ed25519Key, options: ProofOptions
+    ) -> dict[str, Any]: ...
+
+    def verify_proof(
+        self, document: Mapping[str, Any], proof: Mapping[str, Any], resolve_key: KeyResolver
+    ) -> ProofResult: ...
+
+
+def now_created() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def resolve_did_key(verification_method: str) -> Ed25519Key:
+    """Resolve a ``did:key:z6Mk...#z6Mk...`` verification method locally."""
+    did, _, fragment = verification_method.partition("#")
+    doc = did_key_document(did)
+    vm = doc["verificationMethod"][0]
+    if fragment and vm["id"] != verification_method:
+        raise KeyFormatError(f"{verification_method!r} is not the key of {did}")
+    return Ed25519Key.from_public_multibase(vm["publicKeyMultibase"], controller=did)

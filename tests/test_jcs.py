@@ -1,0 +1,137 @@
+"""RFC 8785 JCS and the eddsa-jcs-2022 suite, byte for byte against the W3C vectors."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mcbadge._private.jcs import canonicalize
+from mcbadge.errors import CanonicalizationError
+from mcbadge.keys import Ed25519Key
+from mcbadge.proofs import ProofOptions, sign, verify_proof
+from mcbadge.proofs.eddsa_jcs_2022 import EddsaJcs2022
+from tests.conftest import DATA, load_json
+
+V = DATA / "vectors"
+KEY = Ed25519Key.from_multikey(load_json(V / "common/keyPair.json"))
+UNSIGNED = load_json(V / "common/unsigned.json")
+SIGNED = load_json(V / "eddsa-jcs-2022/signedJCS.json")
+CONFIG = load_json(V / "eddsa-jcs-2022/proofConfigJCS.json")
+
+
+def text(name: str) -> str:
+    return (V / "eddsa-jcs-2022" / name).read_text().strip()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0.0, "0"), (-0.0, "0"), (1.0, "1"), (-1.5, "-1.5"), (1e21, "1e+21"),
+        (1e20, "100000000000000000000"), (1e-7, "1e-7"), (1e-6, "0.000001"),
+        (5e-324, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
+        (333333333.3333333, "333333333.3333333"), (1e23, "1e+23"),
+        (295147905179352830000.0, "295147905179352830000"), (2**53, "9007199254740992"),
+    ],
+)
+def test_numbers_are_written_as_ecmascript_does(value: float, expected: str) -> None:
+    assert canonicalize(value).decode() == expected
+
+
+def test_keys_sort_by_utf16_code_units_and_strings_escape_like_json_stringify() -> None:
+    # U+10000 (surrogate pair D800 DC00) sorts before U+FB33 in UTF-16, after it in UTF-8
+    doc = {"\ufb33": 1, "\U00010000": 2, "a": "\u2028\x7f\x01\n\"\\", "": None}
+    out = canonicalize(doc).decode()
+    assert out == '{"":null,"a":"\u2028\x7f\\u0001\\n\\"\\\\","\U00010000":2,"\ufb33":1}'
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, 2**60, {"x": "\ud800"}, {1: 2}, object()])
+def test_unrepresentable_values_are_refused(bad: Any) -> None:
+    with pytest.raises(CanonicalizationError):
+        canonicalize(bad)
+
+
+finite = st.floats(allow_nan=False, allow_infinity=False)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | finite | st.text(alphabet=st.characters(exclude_categories=["Cs"])),
+    lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(alphabet=st.characters(exclude_categories=["Cs"]), max_size=6), c, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_canonical_form_parses_back_to_the_same_value_and_is_stable(value: Any) -> None:
+    out = canonicalize(value)
+    # JCS writes integral doubles without a fraction: read numbers back as doubles
+    again = json.loads(out, parse_int=float)
+    assert canonicalize(again) == out
+    assert again == value
+
+
+def test_w3c_vector_canonical_document_and_proof_config() -> None:
+    assert canonicalize(UNSIGNED).decode() == text("canonDocJCS.txt")
+    assert canonicalize(CONFIG).decode() == text("proofCanonJCS.txt")
+    assert hashlib.sha256(canonicalize(UNSIGNED)).hexdigest() == text("docHashJCS.txt")
+    assert hashlib.sha256(canonicalize(CONFIG)).hexdigest() == text("proofHashJCS.txt")
+    assert EddsaJcs2022.hash_data(UNSIGNED, CONFIG).hex() == text("combinedHashJCS.txt")
+
+
+def test_w3c_vector_signature_and_signed_document_reproduce() -> None:
+    proof = EddsaJcs2022().create_proof(UNSIGNED, KEY, ProofOptions(created=CONFIG["created"]))
+    assert proof["proofValue"] == text("sigBTC58JCS.txt")
+    signature = KEY.sign(EddsaJcs2022.hash_data(UNSIGNED, CONFIG))
+    assert signature.hex() == text("sigHexJCS.txt")
+    signed = sign(UNSIGNED, KEY, suite="eddsa-jcs-2022", created=CONFIG["created"])
+    assert json.dumps(signed) == json.dumps(SIGNED)
+
+
+def test_w3c_signed_vector_verifies() -> None:
+    result = verify_proof(SIGNED, SIGNED["proof"])
+    assert result.verified, result
+
+
+@pytest.mark.parametrize(
+    ("mutate", "problem"),
+    [
+        (lambda d: d.__setitem__("name", "Forged"), "INVALID_SIGNATURE"),
+        (lambda d: d["credentialSubject"].__setitem__("extra", 1), "INVALID_SIGNATURE"),
+        (lambda d: d["proof"].__setitem__("created", "2024-01-01T00:00:00Z"), "INVALID_SIGNATURE"),
+        (lambda d: d["proof"].__setitem__("proofValue", "z" + "1" * 80), "INVALID_SIGNATURE"),
+        (lambda d: d["proof"].__setitem__("proofValue", "not-multibase"), "INVALID_SIGNATURE"),
+        (lambda d: d["proof"].__setitem__("cryptosuite", "eddsa-rdfc-2022"), "PROOF_VERIFICATION_ERROR"),
+        (lambda d: d.__setitem__("@context", d["@context"][:1]), "PROOF_VERIFICATION_ERROR"),
+        (lambda d: d["proof"].__setitem__(
+            "verificationMethod", Ed25519Key.generate().verification_method), "INVALID_SIGNATURE"),
+        (lambda d: d["proof"].__setitem__("verificationMethod", "did:web:example.com#k"), "KEY_FORMAT_ERROR"),
+    ],
+)
+def test_tampering_fails_with_a_problem_code(mutate: Any, problem: str) -> None:
+    doc = copy.deepcopy(SIGNED)
+    mutate(doc)
+    result = verify_proof(doc, doc["proof"])
+    assert not result.verified
+    assert result.problem == problem
+
+
+def test_sign_adds_to_an_existing_proof_making_a_set() -> None:
+    other = Ed25519Key.generate()
+    both = sign(SIGNED, other, suite="eddsa-jcs-2022")
+    assert isinstance(both["proof"], list)
+    assert len(both["proof"]) == 2
+    for proof in both["proof"]:
+        assert verify_proof(both, proof).verified
+
+
+def test_signed_ob3_credential_with_awkward_strings_verifies() -> None:
+    from tests.test_models_build import _credential
+
+    doc = _credential(description="tab\tcr\r\nctl\x01\x7f emoji 🎓 combining e\u0301").to_dict()
+    signed = sign(doc, Ed25519Key.generate(), suite="eddsa-jcs-2022")
+    assert verify_proof(signed, signed["proof"]).verified
