@@ -5,7 +5,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install lint typecheck test demo bench clean
+SHARED_PEER := ../shared/peer
+PEER        := .peer
+
+.PHONY: install lint typecheck test demo bench clean peer
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +24,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
-test: lint typecheck
+test: lint typecheck peer
 	$(BIN)/python -m pytest
+
+# Optional cross-check peer (Digital Bazaar's JS stack): installed into .peer when
+# ../shared/peer and node are there; the peer tests skip cleanly otherwise.
+peer:
+	@if [ -d $(SHARED_PEER) ] && command -v npm >/dev/null 2>&1; then \
+	  if [ ! -d $(PEER)/node_modules ]; then \
+	    rm -rf $(PEER) && cp -r $(SHARED_PEER) $(PEER) && chmod -R u+w $(PEER) && \
+	    (cd $(PEER) && npm ci --no-audit --no-fund --loglevel=error) || \
+	    { echo "peer install failed; cross-checks will be skipped"; rm -rf $(PEER); }; \
+	  fi; \
+	else echo "no ../shared/peer or npm: peer cross-checks will be skipped"; fi
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
@@ -31,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(PEER) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

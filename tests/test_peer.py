@@ -1,0 +1,89 @@
+"""Cross-implementation checks against Digital Bazaar's JS stack (../shared/peer).
+
+`make test` installs the peer into .peer/ when ../shared/peer and npm are there; without it
+(a user's clone) these tests skip. They run offline: the peer uses bundled contexts only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcbadge import Achievement, AchievementSubject, Criteria, OpenBadgeCredential, Profile
+from mcbadge.keys import Ed25519Key
+from mcbadge.proofs import sign, verify_proof
+from tests.conftest import REPO
+
+PEER = Path(os.environ.get("MCBADGE_PEER", REPO / ".peer"))
+NODE = shutil.which("node")
+
+pytestmark = pytest.mark.skipif(
+    NODE is None or not (PEER / "node_modules").is_dir(),
+    reason="peer harness not installed (run `make peer` with ../shared/peer and node)",
+)
+
+SEED = bytes(range(32))
+KEY = Ed25519Key.from_seed(SEED)
+AWKWARD = [
+    "plain",
+    "tab\there, CRLF\r\nand LF\n",
+    "control \x01\x08\x0c\x1f and DEL \x7f",
+    "emoji 🎓👩🏽‍🏫 and combining e\u0301 vs é",
+    "quotes \" and backslash \\ and U+2028 \u2028",
+]
+
+
+def _credential(description: str) -> dict[str, Any]:
+    return OpenBadgeCredential(
+        issuer=Profile(id=KEY.did, name="Peer Test Issuer"),
+        description=description,
+        credential_subject=AchievementSubject(
+            id="did:example:learner",
+            achievement=Achievement(
+                name="Cross-check", description=description, criteria=Criteria(narrative="n")
+            ),
+        ),
+    ).to_dict()
+
+
+def _node(script: str, *args: str) -> subprocess.CompletedProcess[str]:
+    assert NODE is not None
+    return subprocess.run(
+        [NODE, script, *args], cwd=PEER, capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.mark.parametrize("suite", ["eddsa-jcs-2022"])
+@pytest.mark.parametrize("description", AWKWARD)
+def test_what_mcbadge_signs_the_peer_verifies(
+    suite: str, description: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "signed.json"
+    path.write_text(json.dumps(sign(_credential(description), KEY, suite=suite)), "utf-8")
+    result = _node("verify.mjs", str(path))
+    report = json.loads(result.stdout)
+    assert result.returncode == 0, report["errors"]
+    assert report["verified"] is True
+
+
+@pytest.mark.parametrize("suite", ["eddsa-jcs-2022"])
+@pytest.mark.parametrize("description", AWKWARD)
+def test_what_the_peer_signs_mcbadge_verifies(
+    suite: str, description: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "unsigned.json"
+    path.write_text(json.dumps(_credential(description)), "utf-8")
+    result = _node("sign.mjs", "--seed", SEED.hex(), "--suite", suite, str(path))
+    assert result.returncode == 0, result.stderr
+    signed = json.loads(result.stdout)
+    outcome = verify_proof(signed, signed["proof"])
+    assert outcome.verified, outcome
+    # and a change the peer's signature does not cover is caught
+    signed["description"] = "tampered"
+    assert not verify_proof(signed, signed["proof"]).verified
