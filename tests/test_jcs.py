@@ -80,13 +80,13 @@ def test_w3c_vector_canonical_document_and_proof_config() -> None:
     assert canonicalize(CONFIG).decode() == text("proofCanonJCS.txt")
     assert hashlib.sha256(canonicalize(UNSIGNED)).hexdigest() == text("docHashJCS.txt")
     assert hashlib.sha256(canonicalize(CONFIG)).hexdigest() == text("proofHashJCS.txt")
-    assert EddsaJcs2022.hash_data(UNSIGNED, CONFIG).hex() == text("combinedHashJCS.txt")
+    assert EddsaJcs2022().hash_data(UNSIGNED, CONFIG).hex() == text("combinedHashJCS.txt")
 
 
 def test_w3c_vector_signature_and_signed_document_reproduce() -> None:
     proof = EddsaJcs2022().create_proof(UNSIGNED, KEY, ProofOptions(created=CONFIG["created"]))
     assert proof["proofValue"] == text("sigBTC58JCS.txt")
-    signature = KEY.sign(EddsaJcs2022.hash_data(UNSIGNED, CONFIG))
+    signature = KEY.sign(EddsaJcs2022().hash_data(UNSIGNED, CONFIG))
     assert signature.hex() == text("sigHexJCS.txt")
     signed = sign(UNSIGNED, KEY, suite="eddsa-jcs-2022", created=CONFIG["created"])
     assert json.dumps(signed) == json.dumps(SIGNED)
@@ -105,7 +105,7 @@ def test_w3c_signed_vector_verifies() -> None:
         (lambda d: d["proof"].__setitem__("created", "2024-01-01T00:00:00Z"), "INVALID_SIGNATURE"),
         (lambda d: d["proof"].__setitem__("proofValue", "z" + "1" * 80), "INVALID_SIGNATURE"),
         (lambda d: d["proof"].__setitem__("proofValue", "not-multibase"), "INVALID_SIGNATURE"),
-        (lambda d: d["proof"].__setitem__("cryptosuite", "eddsa-rdfc-2022"), "PROOF_VERIFICATION_ERROR"),
+        (lambda d: d["proof"].__setitem__("cryptosuite", "eddsa-2019"), "PROOF_VERIFICATION_ERROR"),
         (lambda d: d.__setitem__("@context", d["@context"][:1]), "PROOF_VERIFICATION_ERROR"),
         (lambda d: d["proof"].__setitem__(
             "verificationMethod", Ed25519Key.generate().verification_method), "INVALID_SIGNATURE"),

@@ -15,6 +15,7 @@ __all__ = [
     "ContextConflictError",
     "ContextError",
     "ContextIntegrityError",
+    "DataLossError",
     "FieldError",
     "KeyFormatError",
     "MCBadgeError",
@@ -121,3 +122,17 @@ class CanonicalizationError(MCBadgeError, ValueError):
     """A document could not be put in canonical form (e.g. a number JCS cannot represent)."""
 
     code = "CANONICALIZATION_ERROR"
+
+
+class DataLossError(CanonicalizationError):
+    """JSON-LD processing would silently drop or rebase part of the document (W3C Data
+    Integrity's DATA_LOSS_DETECTION_ERROR): a term no context defines, or a relative IRI.
+
+    ``paths`` lists what would be lost, e.g. ``["/credentialSubject/favouriteColour"]``.
+    """
+
+    code = "DATA_LOSS_DETECTION_ERROR"
+
+    def __init__(self, message: str, paths: Sequence[str] = ()) -> None:
+        self.paths: tuple[str, ...] = tuple(paths)
+        super().__init__(message)

@@ -40,7 +40,9 @@ __all__ = [
     "OB_V3P0_CONTEXT",
     "DocumentLoader",
     "bundled_context",
+    "canonical_nquads",
     "default_document_loader",
+    "expand_safely",
 ]
 
 CREDENTIALS_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -189,3 +191,6 @@ def _shared_resolved_cache() -> Any:
 def default_document_loader() -> DocumentLoader:
     """The process-wide loader with only the bundled contexts."""
     return DocumentLoader()
+
+
+from mcbadge.jsonld._canon import canonical_nquads, expand_safely  # noqa: E402

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from mcbadge.errors import KeyFormatError, MCBadgeError
+from mcbadge.jsonld import DocumentLoader
 from mcbadge.keys import Ed25519Key, did_key_document
 
 KeyResolver = Callable[[str], Ed25519Key]
@@ -28,6 +29,8 @@ class ProofOptions:
     created: str | None = None
     verification_method: str | None = None
     proof_purpose: str = "assertionMethod"
+    loader: DocumentLoader | None = None
+    """Contexts for JSON-LD suites; the bundled set when None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +53,11 @@ class ProofSuite(Protocol):
     ) -> dict[str, Any]: ...
 
     def verify_proof(
-        self, document: Mapping[str, Any], proof: Mapping[str, Any], resolve_key: KeyResolver
+        self,
+        document: Mapping[str, Any],
+        proof: Mapping[str, Any],
+        resolve_key: KeyResolver,
+        loader: DocumentLoader | None = None,
     ) -> ProofResult: ...
 
 

@@ -1,0 +1,283 @@
+"""RDF Dataset Canonicalization (W3C RDFC-1.0) with canonical N-Quads, and work bounds.
+
+Written for mcbadge rather than taken from pyld because pyld's serializer leaves control
+characters raw (RDFC-1.0 writes ``\\b``, ``\\f``, ``\\u0001``, ``\\u007F``), and because a
+verifier needs a hard bound on the work a hostile document can cause (RDFC-1.0 §4.4 asks
+implementations to guard against "poison" graphs).
+
+Input is a pyld RDF dataset: ``{graph name: [{"subject", "predicate", "object"}]}`` with
+components ``{"type": "IRI" | "blank node" | "literal", "value", "datatype", "language"}``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mcbadge.errors import CanonicalizationError
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+MAX_BLANK_NODES = 4096
+MAX_WORK = 200_000
+MAX_PERMUTATION_SET = 8
+
+_ESCAPES = {
+    "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f",
+}
+_NEEDS_ESCAPE = frozenset(_ESCAPES) | {chr(c) for c in range(0x20)} | {"\x7f"}
+
+
+def escape_literal(value: str) -> str:
+    """Escape a literal's lexical form as canonical N-Quads does."""
+    if not any(ch in _NEEDS_ESCAPE for ch in value):
+        return value
+    out = []
+    for ch in value:
+        if ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ch < " " or ch == "\x7f":
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+Quad = tuple[
+    tuple[str, str],  # subject: (type, value)
+    str,  # predicate IRI
+    tuple[str, str, str | None, str | None],  # object: (type, value, datatype, language)
+    tuple[str, str] | None,  # graph
+]
+
+
+def _term(kind: str, value: str) -> str:
+    return f"<{value}>" if kind == "IRI" else value
+
+
+def serialize_quad(quad: Quad, rename: Mapping[str, str] | None = None) -> str:
+    (s_kind, s_value), predicate, obj, graph = quad
+    if rename is not None and s_kind == "blank node":
+        s_value = rename[s_value]
+    parts = [_term(s_kind, s_value), f"<{predicate}>"]
+    o_kind, o_value, datatype, language = obj
+    if o_kind == "literal":
+        text = f'"{escape_literal(o_value)}"'
+        if language:
+            text += f"@{language}"
+        elif datatype and datatype != XSD_STRING:
+            text += f"^^<{datatype}>"
+        parts.append(text)
+    else:
+        if rename is not None and o_kind == "blank node":
+            o_value = rename[o_value]
+        parts.append(_term(o_kind, o_value))
+    if graph is not None:
+        g_kind, g_value = graph
+        if rename is not None and g_kind == "blank node":
+            g_value = rename[g_value]
+        parts.append(_term(g_kind, g_value))
+    return " ".join(parts) + " .\n"
+
+
+def quads_from_dataset(dataset: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[Quad]:
+    quads: list[Quad] = []
+    for graph_name, triples in dataset.items():
+        graph: tuple[str, str] | None = None
+        if graph_name != "@default":
+            graph = ("blank node" if graph_name.startswith("_:") else "IRI", graph_name)
+        for t in triples:
+            s, p, o = t["subject"], t["predicate"], t["object"]
+            quads.append(
+                (
+                    (s["type"], s["value"]),
+                    p["value"],
+                    (o["type"], o["value"], o.get("datatype"), o.get("language")),
+                    graph,
+                )
+            )
+    return quads
+
+
+class _Issuer:
+    __slots__ = ("counter", "issued", "prefix")
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.counter = 0
+        self.issued: dict[str, str] = {}
+
+    def issue(self, existing: str) -> str:
+        found = self.issued.get(existing)
+        if found is None:
+            found = f"{self.prefix}{self.counter}"
+            self.counter += 1
+            self.issued[existing] = found
+        return found
+
+    def copy(self) -> _Issuer:
+        other = _Issuer(self.prefix)
+        other.counter = self.counter
+        other.issued = dict(self.issued)
+        return other
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _blank_nodes(quad: Quad) -> Iterable[tuple[str, str]]:
+    """(position, id) of every blank node in subject, object, graph."""
+    if quad[0][0] == "blank node":
+        yield "s", quad[0][1]
+    if quad[2][0] == "blank node":
+        yield "o", quad[2][1]
+    if quad[3] is not None and quad[3][0] == "blank node":
+        yield "g", quad[3][1]
+
+
+class _Canonicalizer:
+    def __init__(self, quads: list[Quad], max_work: int) -> None:
+        self.quads = quads
+        self.bnode_quads: dict[str, list[Quad]] = {}
+        for quad in quads:
+            for _, bnode in _blank_nodes(quad):
+                entries = self.bnode_quads.setdefault(bnode, [])
+                if not entries or entries[-1] is not quad:
+                    entries.append(quad)
+        if len(self.bnode_quads) > MAX_BLANK_NODES:
+            raise CanonicalizationError(
+                f"document has {len(self.bnode_quads)} blank nodes; the limit is {MAX_BLANK_NODES}"
+            )
+        self.canonical = _Issuer("c14n")
+        self.first_degree: dict[str, str] = {}
+        self.work = 0
+        self.max_work = max_work
+
+    def _spend(self, amount: int = 1) -> None:
+        self.work += amount
+        if self.work > self.max_work:
+            raise CanonicalizationError(
+                "canonicalization exceeded its work limit: the document's blank nodes are "
+                "too interlinked to canonicalize safely"
+            )
+
+    def hash_first_degree(self, ref: str) -> str:
+        cached = self.first_degree.get(ref)
+        if cached is not None:
+            return cached
+        lines = []
+        for quad in self.bnode_quads[ref]:
+            self._spend()
+            rename = {b: ("_:a" if b == ref else "_:z") for _, b in _blank_nodes(quad)}
+            lines.append(serialize_quad(quad, rename))
+        lines.sort()
+        result = _sha256("".join(lines))
+        self.first_degree[ref] = result
+        return result
+
+    def hash_related(self, related: str, quad: Quad, issuer: _Issuer, position: str) -> str:
+        if related in self.canonical.issued:
+            ident = "_:" + self.canonical.issued[related]
+        elif related in issuer.issued:
+            ident = "_:" + issuer.issued[related]
+        else:
+            ident = self.hash_first_degree(related)
+        data = position
+        if position != "g":
+            data += f"<{quad[1]}>"
+        return _sha256(data + ident)
+
+    def hash_n_degree(self, ref: str, issuer: _Issuer) -> tuple[str, _Issuer]:
+        self._spend()
+        hash_to_related: dict[str, list[str]] = {}
+        for quad in self.bnode_quads[ref]:
+            for position, bnode in _blank_nodes(quad):
+                if bnode != ref:
+                    h = self.hash_related(bnode, quad, issuer, position)
+                    hash_to_related.setdefault(h, []).append(bnode)
+        data = []
+        for related_hash in sorted(hash_to_related):
+            data.append(related_hash)
+            chosen_path = ""
+            chosen_issuer: _Issuer | None = None
+            nodes = hash_to_related[related_hash]
+            if len(nodes) > MAX_PERMUTATION_SET:
+                raise CanonicalizationError(
+                    f"{len(nodes)} indistinguishable blank nodes: too many to canonicalize safely"
+                )
+            for permutation in itertools.permutations(nodes):
+                self._spend()
+                issuer_copy = issuer.copy()
+                path = ""
+                recursion: list[str] = []
+                skip = False
+                for related in permutation:
+                    if related in self.canonical.issued:
+                        path += "_:" + self.canonical.issued[related]
+                    else:
+                        if related not in issuer_copy.issued:
+                            recursion.append(related)
+                        path += "_:" + issuer_copy.issue(related)
+                    if chosen_path and len(path) >= len(chosen_path) and path > chosen_path:
+                        skip = True
+                        break
+                if skip:
+                    continue
+                for related in recursion:
+                    result_hash, result_issuer = self.hash_n_degree(related, issuer_copy)
+                    path += "_:" + issuer_copy.issue(related)
+                    path += f"<{result_hash}>"
+                    issuer_copy = result_issuer
+                    if chosen_path and len(path) >= len(chosen_path) and path > chosen_path:
+                        skip = True
+                        break
+                if skip:
+                    continue
+                if not chosen_path or path < chosen_path:
+                    chosen_path = path
+                    chosen_issuer = issuer_copy
+            data.append(chosen_path)
+            assert chosen_issuer is not None
+            issuer = chosen_issuer
+        return _sha256("".join(data)), issuer
+
+    def run(self) -> list[str]:
+        hash_to_bnodes: dict[str, list[str]] = {}
+        for bnode in self.bnode_quads:
+            hash_to_bnodes.setdefault(self.hash_first_degree(bnode), []).append(bnode)
+        for h in sorted(hash_to_bnodes):
+            nodes = hash_to_bnodes[h]
+            if len(nodes) == 1:
+                self.canonical.issue(nodes[0])
+                del hash_to_bnodes[h]
+        for h in sorted(hash_to_bnodes):
+            results = []
+            for bnode in hash_to_bnodes[h]:
+                if bnode in self.canonical.issued:
+                    continue
+                temporary = _Issuer("b")
+                temporary.issue(bnode)
+                results.append(self.hash_n_degree(bnode, temporary))
+            results.sort(key=lambda r: r[0])
+            for _, issuer in results:
+                for existing in issuer.issued:
+                    self.canonical.issue(existing)
+        rename = {b: "_:" + c for b, c in self.canonical.issued.items()}
+        return sorted({serialize_quad(q, rename) for q in self.quads})
+
+
+def canonicalize_quads(quads: list[Quad], *, max_work: int = MAX_WORK) -> str:
+    """The canonical N-Quads document (RDFC-1.0) for ``quads``."""
+    if not any(True for q in quads for _ in _blank_nodes(q)):
+        return "".join(sorted({serialize_quad(q) for q in quads}))
+    return "".join(_Canonicalizer(quads, max_work).run())
+
+
+def canonicalize_dataset(
+    dataset: Mapping[str, Iterable[Mapping[str, Any]]], *, max_work: int = MAX_WORK
+) -> str:
+    return canonicalize_quads(quads_from_dataset(dataset), max_work=max_work)

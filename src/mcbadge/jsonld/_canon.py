@@ -1,0 +1,97 @@
+"""JSON-LD -> canonical N-Quads, in safe mode (no silent data loss)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pyld import jsonld
+
+from mcbadge._private.rdfc import MAX_WORK, canonicalize_dataset
+from mcbadge.errors import CanonicalizationError, ContextError, DataLossError
+
+_SENTINEL = "urn:mcbadge:undefined-term:"
+
+
+def _context_list(document: Mapping[str, Any]) -> list[Any]:
+    ctx = document.get("@context")
+    if ctx is None:
+        return []
+    return list(ctx) if isinstance(ctx, list) else [ctx]
+
+
+def _is_absolute(iri: str) -> bool:
+    if iri.startswith("_:"):
+        return True
+    scheme, sep, _ = iri.partition(":")
+    return bool(sep) and scheme[:1].isalpha() and all(
+        c.isalnum() or c in "+-." for c in scheme
+    )
+
+
+def _find_losses(node: Any, where: str, losses: list[str]) -> None:
+    if isinstance(node, list):
+        for i, item in enumerate(node):
+            _find_losses(item, f"{where}/{i}", losses)
+        return
+    if not isinstance(node, dict):
+        return
+    for key, value in node.items():
+        if key.startswith(_SENTINEL):
+            losses.append(f"{where}/{key[len(_SENTINEL):]} (undefined term)")
+            continue
+        if key == "@id" and isinstance(value, str) and not _is_absolute(value):
+            losses.append(f"{where} (relative IRI {value!r})")
+        elif key == "@type" and node.get("@value") is None:
+            for t in value if isinstance(value, list) else [value]:
+                if isinstance(t, str) and t.startswith(_SENTINEL):
+                    losses.append(f"{where} (undefined type {t[len(_SENTINEL):]!r})")
+                elif isinstance(t, str) and not _is_absolute(t):
+                    losses.append(f"{where} (relative type IRI {t!r})")
+        elif key == "@value":
+            continue
+        _find_losses(value, f"{where}/{key}" if not key.startswith("@") else where, losses)
+
+
+def expand_safely(document: Mapping[str, Any], loader: Any) -> list[Any]:
+    """Expand ``document``; raise DataLossError if anything would be dropped or rebased.
+
+    Undefined terms are caught by expanding with a sentinel ``@vocab`` in front of the
+    document's contexts (a context that defines its own ``@vocab`` overrides it, and then
+    nothing is undefined); relative IRIs are caught in the expansion.
+    """
+    probe = dict(document)
+    probe["@context"] = [{"@vocab": _SENTINEL}, *_context_list(document)]
+    try:
+        expanded: list[Any] = jsonld.expand(probe, loader.pyld_options(base=None))
+    except jsonld.JsonLdError as exc:
+        raise _jsonld_error(exc) from None
+    losses: list[str] = []
+    _find_losses(expanded, "", losses)
+    if losses:
+        shown = "; ".join(losses[:5]) + (f" (+{len(losses) - 5} more)" if len(losses) > 5 else "")
+        raise DataLossError(f"JSON-LD processing would drop or rebase data: {shown}", losses)
+    return expanded
+
+
+def _jsonld_error(exc: BaseException) -> Exception:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ContextError):
+            return cause
+        cause = cause.__cause__ or getattr(cause, "cause", None)
+    return CanonicalizationError(f"JSON-LD processing failed: {str(exc).splitlines()[0]}")
+
+
+def canonical_nquads(
+    document: Mapping[str, Any], loader: Any, *, max_work: int = MAX_WORK
+) -> str:
+    """RDFC-1.0 canonical N-Quads of ``document``, after the data-loss check."""
+    expanded = expand_safely(document, loader)
+    try:
+        dataset = jsonld.to_rdf(expanded, loader.pyld_options(base=None))
+    except jsonld.JsonLdError as exc:
+        raise _jsonld_error(exc) from None
+    except RecursionError:
+        raise CanonicalizationError("document is nested too deeply") from None
+    return canonicalize_dataset(dataset, max_work=max_work)

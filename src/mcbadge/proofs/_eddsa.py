@@ -1,0 +1,101 @@
+"""The part of the two EdDSA Data Integrity cryptosuites that does not depend on the
+canonical form: proof configuration, hashing layout, signing, and checking."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from typing import Any
+
+from mcbadge._private.multibase import multibase_decode, multibase_encode
+from mcbadge.errors import MCBadgeError
+from mcbadge.jsonld import DocumentLoader, default_document_loader
+from mcbadge.keys import Ed25519Key
+from mcbadge.proofs._base import KeyResolver, ProofOptions, ProofResult, now_created
+
+_FAIL = "PROOF_VERIFICATION_ERROR"
+
+
+class EddsaSuite:
+    """``DataIntegrityProof`` + an EdDSA cryptosuite; subclasses say how to canonicalize."""
+
+    name = ""
+
+    def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader) -> bytes:
+        raise NotImplementedError
+
+    def hash_data(
+        self,
+        document: Mapping[str, Any],
+        proof_config: Mapping[str, Any],
+        loader: DocumentLoader | None = None,
+    ) -> bytes:
+        """SHA-256(canonical proof config) || SHA-256(canonical document without proof)."""
+        loader = loader or default_document_loader()
+        unsecured = {k: v for k, v in document.items() if k != "proof"}
+        return (
+            hashlib.sha256(self.canonicalize(proof_config, loader)).digest()
+            + hashlib.sha256(self.canonicalize(unsecured, loader)).digest()
+        )
+
+    def proof_config(self, document: Mapping[str, Any], **members: Any) -> dict[str, Any]:
+        config: dict[str, Any] = {"type": "DataIntegrityProof", "cryptosuite": self.name}
+        config.update(members)
+        if "@context" in document:
+            config["@context"] = document["@context"]
+        return config
+
+    def create_proof(
+        self, document: Mapping[str, Any], key: Ed25519Key, options: ProofOptions
+    ) -> dict[str, Any]:
+        config = self.proof_config(
+            document,
+            created=options.created or now_created(),
+            verificationMethod=options.verification_method or key.verification_method,
+            proofPurpose=options.proof_purpose,
+        )
+        signature = key.sign(self.hash_data(document, config, options.loader))
+        return {**config, "proofValue": multibase_encode(signature)}
+
+    def unsecured_for(
+        self, document: Mapping[str, Any], proof: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], dict[str, Any]] | str:
+        """The proof-less document and the proof configuration to hash, or why not."""
+        unsecured = {k: v for k, v in document.items() if k != "proof"}
+        config = {k: v for k, v in proof.items() if k != "proofValue"}
+        if "@context" in document:
+            config["@context"] = document["@context"]
+        return unsecured, config
+
+    def verify_proof(
+        self,
+        document: Mapping[str, Any],
+        proof: Mapping[str, Any],
+        resolve_key: KeyResolver,
+        loader: DocumentLoader | None = None,
+    ) -> ProofResult:
+        vm = proof.get("verificationMethod")
+        vm_id = vm if isinstance(vm, str) else None
+        if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != self.name:
+            return ProofResult(False, _FAIL, f"not a DataIntegrityProof with {self.name}", vm_id)
+        value = proof.get("proofValue")
+        if not isinstance(value, str) or vm_id is None:
+            return ProofResult(False, _FAIL, "proofValue or verificationMethod missing", vm_id)
+        prepared = self.unsecured_for(document, proof)
+        if isinstance(prepared, str):
+            return ProofResult(False, _FAIL, prepared, vm_id)
+        unsecured, config = prepared
+        try:
+            signature = multibase_decode(value)
+        except ValueError as exc:
+            return ProofResult(False, "INVALID_SIGNATURE", f"proofValue: {exc}", vm_id)
+        if len(signature) != 64:
+            return ProofResult(False, "INVALID_SIGNATURE", "proofValue is not 64 bytes", vm_id)
+        try:
+            key = resolve_key(vm_id)
+            data = self.hash_data(unsecured, config, loader)
+        except MCBadgeError as exc:
+            return ProofResult(False, exc.code, exc.message, vm_id)
+        if not key.verify(signature, data):
+            return ProofResult(False, "INVALID_SIGNATURE", "the signature does not verify", vm_id)
+        return ProofResult(True, None, "verified", vm_id)
