@@ -20,6 +20,8 @@ class EddsaSuite:
     """``DataIntegrityProof`` + an EdDSA cryptosuite; subclasses say how to canonicalize."""
 
     name = ""
+    proof_carries_context = False
+    """Whether the written proof keeps the ``@context`` used for its canonical form."""
 
     def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader) -> bytes:
         raise NotImplementedError
@@ -55,7 +57,10 @@ class EddsaSuite:
             proofPurpose=options.proof_purpose,
         )
         signature = key.sign(self.hash_data(document, config, options.loader))
-        return {**config, "proofValue": multibase_encode(signature)}
+        proof = {**config, "proofValue": multibase_encode(signature)}
+        if not self.proof_carries_context:
+            proof.pop("@context", None)
+        return proof
 
     def unsecured_for(
         self, document: Mapping[str, Any], proof: Mapping[str, Any]

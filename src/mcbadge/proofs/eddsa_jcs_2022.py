@@ -21,6 +21,7 @@ class EddsaJcs2022(EddsaSuite):
     """The eddsa-jcs-2022 cryptosuite."""
 
     name = "eddsa-jcs-2022"
+    proof_carries_context = True
 
     def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader) -> bytes:
         return canonicalize(dict(document))
