@@ -107,6 +107,7 @@ class CountingLoader(mj.DocumentLoader):
 
 def test_expansion_runs_offline_and_caches_bundled_contexts() -> None:
     doc = load_json(SPEC / "ob-v3p0-test-vector/credential.json")
+    mj._shared_resolved_cache().clear()
     loader = CountingLoader()
     first = jsonld.expand(doc, loader.pyld_options())
     assert first and "@type" in first[0]
