@@ -245,3 +245,40 @@ def test_rdfc_is_the_default_suite_and_signs_ob3_credentials() -> None:
     assert "@context" not in signed["proof"]
     assert verify_proof(signed, signed["proof"]).verified
     assert json.loads(json.dumps(signed)) == signed
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"created": "2023-02-24T23:36:38Z"},
+        {"created": "2023-02-24T23:36:38.123+05:30"},
+        {"verificationMethod": "https://example.edu/issuers/565049#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi"},
+        {"verificationMethod": "did:web:example.com%3A8443:issuers:1#key-1"},
+        {"proofPurpose": "authentication"},
+        {"created": "not a date"},  # full path: not template-safe
+        {"verificationMethod": "has space"},  # full path (and a relative IRI: data loss)
+        {"expires": "2030-01-01T00:00:00Z"},  # extra member: full path
+        {"@context": ["https://www.w3.org/ns/credentials/v2"]},
+    ],
+)
+def test_proof_config_template_equals_the_full_canonicalization(config: dict[str, Any]) -> None:
+    base = {
+        "@context": ["https://www.w3.org/ns/credentials/v2",
+                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "type": "DataIntegrityProof",
+        "cryptosuite": "eddsa-rdfc-2022",
+        "created": "2010-01-01T19:23:24Z",
+        "verificationMethod": "did:key:z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi#z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi",
+        "proofPurpose": "assertionMethod",
+        **config,
+    }
+    loader = DocumentLoader()
+    try:
+        full = canonical_nquads(base, loader)
+    except DataLossError:
+        with pytest.raises(DataLossError):
+            EddsaRdfc2022().canonicalize(base, loader)
+        return
+    suite = EddsaRdfc2022()
+    assert suite.canonicalize(base, loader).decode() == full
+    assert suite.canonicalize(base, loader).decode() == full  # from the cached template

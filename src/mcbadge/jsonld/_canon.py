@@ -2,16 +2,76 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from cachetools import LRUCache
 from pyld import jsonld
 from pyld.identifier_issuer import IdentifierIssuer
 
 from mcbadge._private.rdfc import MAX_WORK, canonicalize_dataset
 from mcbadge.errors import CanonicalizationError, ContextError, DataLossError
+from mcbadge.jsonld._pins import PINNED_CONTEXTS
+
+BUNDLED_CONTEXT_URLS = frozenset(PINNED_CONTEXTS)
 
 _SENTINEL = "urn:mcbadge:undefined-term:"
+_SENTINEL_CONTEXT = {"@vocab": _SENTINEL}  # one object, so its processing is memoized
+
+
+class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld's processor with processed contexts memoized across operations.
+
+    pyld caches a processed context per active context, but gives every type-scoped context
+    (non-propagating, as OB 3.0's are) a fresh clone with a fresh id, so nothing is reused
+    between documents and half the work of canonicalizing a credential is re-processing the
+    same contexts. Here a (active context, local context) pair processed once is reused.
+    Only contexts that cannot differ between loaders are keyed: bundled URLs, and context
+    objects by identity (kept alive by the cache, so an id is never reused).
+    """
+
+    def _process_context(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: Any,
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: Any = None,
+    ) -> Any:
+        args = (override_protected, propagate, validate_scoped)
+        key = _context_key(local_ctx)
+        if key is None or cycles:
+            return super()._process_context(active_ctx, local_ctx, options, *args, cycles)
+        if "_uuid" not in active_ctx:
+            active_ctx["_uuid"] = str(uuid.uuid4())
+        full_key = (active_ctx["_uuid"], key, args)
+        with _memo_lock:
+            hit = _memo.get(full_key)
+        if hit is not None:
+            return hit[1]
+        result = super()._process_context(active_ctx, local_ctx, options, *args, cycles)
+        with _memo_lock:
+            _memo[full_key] = (local_ctx, result, active_ctx)
+        return result
+
+
+_memo: LRUCache[Any, Any] = LRUCache(maxsize=4096)
+_memo_lock = threading.Lock()
+
+
+def _context_key(local_ctx: Any) -> Any:
+    if isinstance(local_ctx, str):
+        return local_ctx if local_ctx in BUNDLED_CONTEXT_URLS else None
+    if isinstance(local_ctx, dict):
+        return ("obj", id(local_ctx))
+    if isinstance(local_ctx, list):
+        parts = [_context_key(c) for c in local_ctx]
+        return None if any(p is None for p in parts) else tuple(parts)
+    return None
 
 
 def _context_list(document: Mapping[str, Any]) -> list[Any]:
@@ -62,9 +122,12 @@ def expand_safely(document: Mapping[str, Any], loader: Any) -> list[Any]:
     nothing is undefined); relative IRIs are caught in the expansion.
     """
     probe = dict(document)
-    probe["@context"] = [{"@vocab": _SENTINEL}, *_context_list(document)]
+    probe["@context"] = [_SENTINEL_CONTEXT, *_context_list(document)]
     try:
-        expanded: list[Any] = jsonld.expand(probe, loader.pyld_options(base=None))
+        expanded: list[Any] = _Processor().expand(
+            probe, loader.pyld_options(base=None, extractAllScripts=False, isFrame=False,
+                                       keepFreeFloatingNodes=False, processingMode="json-ld-1.1")
+        )
     except jsonld.JsonLdError as exc:
         raise _jsonld_error(exc) from None
     losses: list[str] = []

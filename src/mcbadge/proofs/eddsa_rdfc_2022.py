@@ -5,17 +5,35 @@ document, in safe mode (a term no context defines, or a relative IRI, is a
 ``DATA_LOSS_DETECTION_ERROR``, never silently dropped), using only bundled or explicitly
 registered contexts. The proof configuration is canonicalized with the document's
 ``@context``.
+
+Speed: a standard proof configuration (type, cryptosuite, created, verificationMethod,
+proofPurpose, bundled contexts only) is one blank node whose canonical form differs only in
+the ``created`` literal and the ``verificationMethod`` IRI, so it is canonicalized once per
+context list and purpose, and the two values are put into that template. Anything else
+takes the full path.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import threading
 from collections.abc import Mapping
 from typing import Any
 
-from mcbadge.jsonld import DocumentLoader, canonical_nquads
+from mcbadge.jsonld import BUNDLED_CONTEXT_URLS, DocumentLoader, canonical_nquads
 from mcbadge.proofs._eddsa import EddsaSuite
 
 __all__ = ["EddsaRdfc2022"]
+
+_STANDARD_KEYS = frozenset(
+    {"@context", "type", "cryptosuite", "created", "verificationMethod", "proofPurpose"}
+)
+_CREATED_RE = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})\Z")
+_SAFE_IRI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|^`\\]*\Z")
+_CREATED_MARK = "2000-01-01T00:00:00Z"
+_VM_MARK = "urn:mcbadge:template:verification-method"
+_MAX_TEMPLATES = 64
 
 
 class EddsaRdfc2022(EddsaSuite):
@@ -23,5 +41,42 @@ class EddsaRdfc2022(EddsaSuite):
 
     name = "eddsa-rdfc-2022"
 
+    def __init__(self) -> None:
+        self._templates: dict[str, tuple[str, str]] = {}
+        self._lock = threading.Lock()
+
     def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader) -> bytes:
+        fast = self._from_template(document, loader)
+        if fast is not None:
+            return fast.encode("utf-8")
         return canonical_nquads(document, loader).encode("utf-8")
+
+    def _from_template(self, config: Mapping[str, Any], loader: DocumentLoader) -> str | None:
+        if config.get("type") != "DataIntegrityProof" or not set(config) <= _STANDARD_KEYS:
+            return None
+        created, vm = config.get("created"), config.get("verificationMethod")
+        if not (isinstance(created, str) and _CREATED_RE.match(created)):
+            return None
+        if not (isinstance(vm, str) and _SAFE_IRI_RE.match(vm)):
+            return None
+        ctx = config.get("@context")
+        contexts = ctx if isinstance(ctx, list) else [ctx]
+        if not all(isinstance(c, str) and c in BUNDLED_CONTEXT_URLS for c in contexts):
+            return None
+        key = json.dumps(
+            [ctx, config.get("cryptosuite"), config.get("proofPurpose")], sort_keys=True
+        )
+        template = self._templates.get(key)
+        if template is None:
+            probe = {**config, "created": _CREATED_MARK, "verificationMethod": _VM_MARK}
+            text = canonical_nquads(probe, loader)
+            if text.count(_CREATED_MARK) != 1 or text.count(_VM_MARK) != 1:
+                return None
+            template = (text, _CREATED_MARK)
+            with self._lock:
+                if len(self._templates) < _MAX_TEMPLATES:
+                    self._templates[key] = template
+        text = template[0].replace(f'"{_CREATED_MARK}"', f'"{created}"', 1)
+        text = text.replace(f"<{_VM_MARK}>", f"<{vm}>", 1)
+        # one subject, distinct predicates: re-sorting keeps it canonical whatever the values
+        return "".join(sorted(text.splitlines(keepends=True)))
