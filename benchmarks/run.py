@@ -1,27 +1,38 @@
-"""Print how fast the foundation layer is on the benchmark credential.
+"""Print how fast mcbadge is on the benchmark credential, and how that compares to the peer.
 
     make bench            # or: .venv/bin/python benchmarks/run.py [--repeat N]
 
-Figures are medians over N runs (default 200) of: JSON text -> typed model, model -> JSON,
-and schema validation, for ``benchmarks/data/ob3-credential-3k.json`` (the credential the
-project's benchmarks are measured on). Later milestones add signing and verifying here.
+Figures are medians over N runs (default 100) for ``benchmarks/data/ob3-credential-3k.json``
+(the credential the project's benchmarks are measured on): parsing and schema validation,
+then signing and verifying with each proof suite. When the peer harness is installed
+(``make peer``: Digital Bazaar's JS stack in .peer/) the same is timed there, in-process, and
+the ratio mcbadge/peer is printed (< 1.0: mcbadge is faster).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from mcbadge.keys import Ed25519Key
 from mcbadge.models import parse_credential, validate_schema
+from mcbadge.proofs import SUITES, sign, verify_proof
 
-DATA = Path(__file__).parent / "data" / "ob3-credential-3k.json"
+HERE = Path(__file__).parent
+DATA = HERE / "data" / "ob3-credential-3k.json"
+PEER = HERE.parent / ".peer"
+KEY = Ed25519Key.from_seed(bytes(range(32)))  # the peer harness derives the same key
 
 
 def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm caches (compiled validators, model schemas)
+    fn()  # warm caches (compiled validators, processed contexts)
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
@@ -30,21 +41,55 @@ def median_ms(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(times) * 1000
 
 
+def peer_figures(suite: str, repeat: int) -> dict[str, Any] | None:
+    node = shutil.which("node")
+    if node is None or not (PEER / "node_modules").is_dir():
+        return None
+    out = subprocess.run(
+        [node, str(HERE / "peer_bench.mjs"), str(PEER), str(DATA), suite, str(repeat)],
+        capture_output=True, text=True, timeout=600, check=False,
+    )
+    if out.returncode != 0:
+        return None
+    figures: dict[str, Any] = json.loads(out.stdout)
+    return figures
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=200)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=100)
     args = parser.parse_args()
     text = DATA.read_text(encoding="utf-8")
+    doc = json.loads(text)
+    doc["issuer"]["id"] = KEY.did  # as the peer signs it
+    print(f"benchmark credential: {DATA.name} ({len(text.encode())} bytes), "
+          f"median of {args.repeat} runs, ms")
     cred = parse_credential(text)
-    doc = cred.to_dict()
-    rows = [
-        ("parse (JSON text -> model)", median_ms(lambda: parse_credential(text), args.repeat)),
-        ("serialise (model -> JSON)", median_ms(cred.to_json, args.repeat)),
-        ("schema validation", median_ms(lambda: validate_schema(doc), args.repeat)),
+    rows: list[tuple[str, Callable[[], object]]] = [
+        ("parse (JSON text -> model)", lambda: parse_credential(text)),
+        ("serialise (model -> JSON)", cred.to_json),
+        ("schema validation", lambda: validate_schema(doc)),
     ]
-    print(f"benchmark credential: {DATA.name} ({len(text.encode())} bytes), {args.repeat} runs")
-    for name, ms in rows:
-        print(f"  {name:<30} median {ms:8.3f} ms")
+    for name, fn in rows:
+        print(f"  {name:<34}{median_ms(fn, args.repeat):8.3f}")
+    print(f"\n  {'suite':<18}{'op':<8}{'mcbadge':>9}{'peer':>9}{'ratio':>8}")
+    for suite in SUITES:
+        signed = sign(doc, KEY, suite=suite)
+        assert verify_proof(signed, signed["proof"]).verified
+        ours = {
+            "sign_ms": median_ms(lambda s=suite: sign(doc, KEY, suite=s), args.repeat),
+            "verify_ms": median_ms(lambda s=signed: verify_proof(s, s["proof"]), args.repeat),
+        }
+        peer = peer_figures(suite, args.repeat)
+        for op in ("sign", "verify"):
+            mine = ours[f"{op}_ms"]
+            if peer:
+                theirs = peer[f"{op}_ms"]
+                print(f"  {suite:<18}{op:<8}{mine:9.3f}{theirs:9.3f}{mine / theirs:8.2f}")
+            else:
+                print(f"  {suite:<18}{op:<8}{mine:9.3f}{'-':>9}{'-':>8}")
+    if not (PEER / "node_modules").is_dir():
+        print("\n(peer not installed: `make peer` with ../shared/peer and node gives the ratios)")
 
 
 if __name__ == "__main__":

@@ -28,3 +28,13 @@ def test_readme_python_example_runs() -> None:
     code = re.search(r"```python\n(.*?)```", readme, re.S)
     assert code is not None
     exec(compile(code.group(1), "README.md", "exec"), {})
+
+
+def test_benchmark_script_runs() -> None:
+    # a smoke run (one repetition): the figures themselves are read by people, not asserted
+    result = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "run.py"), "--repeat", "1"],
+        capture_output=True, text=True, timeout=300, cwd=REPO,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "eddsa-rdfc-2022   sign" in result.stdout

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,8 +66,10 @@ def now_created() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+@functools.lru_cache(maxsize=1024)
 def resolve_did_key(verification_method: str) -> Ed25519Key:
-    """Resolve a ``did:key:z6Mk...#z6Mk...`` verification method locally."""
+    """Resolve a ``did:key:z6Mk...#z6Mk...`` verification method locally (memoized: the
+    answer is a pure function of the string)."""
     did, _, fragment = verification_method.partition("#")
     doc = did_key_document(did)
     vm = doc["verificationMethod"][0]
