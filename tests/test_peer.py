@@ -59,7 +59,7 @@ def _node(script: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022", "Ed25519Signature2020"])
 @pytest.mark.parametrize("description", AWKWARD)
 def test_what_mcbadge_signs_the_peer_verifies(
     suite: str, description: str, tmp_path: Path
@@ -72,7 +72,7 @@ def test_what_mcbadge_signs_the_peer_verifies(
     assert report["verified"] is True
 
 
-@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022", "Ed25519Signature2020"])
 @pytest.mark.parametrize("description", AWKWARD)
 def test_what_the_peer_signs_mcbadge_verifies(
     suite: str, description: str, tmp_path: Path

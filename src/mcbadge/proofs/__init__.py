@@ -12,8 +12,8 @@ assert result.verified
 ```
 
 Suites (one file each, one line in :data:`SUITES`): ``eddsa-rdfc-2022`` (the default, and
-the one OB 3.0 certification requires) and ``eddsa-jcs-2022``. ``Ed25519Signature2020`` and
-VC-JWT are still to come under the signing-layer issue.
+the one OB 3.0 certification requires), ``eddsa-jcs-2022`` and the legacy
+``Ed25519Signature2020``. VC-JWT is still to come under the signing-layer issue.
 """
 
 from __future__ import annotations
@@ -31,11 +31,13 @@ from mcbadge.proofs._base import (
     ProofSuite,
     resolve_did_key,
 )
+from mcbadge.proofs.ed25519_signature_2020 import Ed25519Signature2020
 from mcbadge.proofs.eddsa_jcs_2022 import EddsaJcs2022
-from mcbadge.proofs.eddsa_rdfc_2022 import EddsaRdfc2022
+from mcbadge.proofs.eddsa_rdfc_2022 import Eddsa2022Legacy, EddsaRdfc2022
 
 __all__ = [
     "SUITES",
+    "VERIFY_ONLY",
     "KeyResolver",
     "ProofError",
     "ProofOptions",
@@ -49,8 +51,14 @@ __all__ = [
 SUITES: dict[str, ProofSuite] = {
     EddsaRdfc2022.name: EddsaRdfc2022(),
     EddsaJcs2022.name: EddsaJcs2022(),
+    Ed25519Signature2020.name: Ed25519Signature2020(),
 }
-"""Proof suites by cryptosuite name."""
+"""Proof suites mcbadge signs and verifies with, by cryptosuite (or proof type) name."""
+
+VERIFY_ONLY: dict[str, ProofSuite] = {
+    Eddsa2022Legacy.name: Eddsa2022Legacy(),
+}
+"""Deprecated suites still verified for old credentials."""
 
 
 def sign(
@@ -67,13 +75,13 @@ def sign(
         impl = SUITES[suite]
     except KeyError:
         raise ProofError(f"unknown proof suite {suite!r}; known: {', '.join(SUITES)}") from None
-    unsecured = {k: v for k, v in document.items() if k != "proof"}
+    signed = impl.prepare(document) if hasattr(impl, "prepare") else dict(document)
+    unsecured = {k: v for k, v in signed.items() if k != "proof"}
     proof = impl.create_proof(
         unsecured,
         key,
         ProofOptions(created=created, verification_method=verification_method, loader=loader),
     )
-    signed = dict(document)
     existing = document.get("proof")
     if existing is None:
         signed["proof"] = proof
@@ -89,8 +97,10 @@ def verify_proof(
     loader: DocumentLoader | None = None,
 ) -> ProofResult:
     """Check one proof of ``document``; never raises on bad input."""
-    suite = proof.get("cryptosuite") if isinstance(proof, Mapping) else None
-    impl = SUITES.get(suite) if isinstance(suite, str) else None
+    if not isinstance(proof, Mapping):
+        return ProofResult(False, "PROOF_VERIFICATION_ERROR", "a proof must be a JSON object")
+    suite = proof.get("cryptosuite", proof.get("type"))
+    impl = (SUITES.get(suite) or VERIFY_ONLY.get(suite)) if isinstance(suite, str) else None
     if impl is None:
-        return ProofResult(False, "PROOF_VERIFICATION_ERROR", f"unsupported cryptosuite {suite!r}")
+        return ProofResult(False, "PROOF_VERIFICATION_ERROR", f"unsupported proof suite {suite!r}")
     return impl.verify_proof(document, proof, resolve_key, loader)

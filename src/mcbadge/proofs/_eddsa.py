@@ -20,8 +20,19 @@ class EddsaSuite:
     """``DataIntegrityProof`` + an EdDSA cryptosuite; subclasses say how to canonicalize."""
 
     name = ""
+    proof_type = "DataIntegrityProof"
     proof_carries_context = False
     """Whether the written proof keeps the ``@context`` used for its canonical form."""
+
+    def handles(self, proof: Mapping[str, Any]) -> bool:
+        """Whether ``proof`` is one of this suite's."""
+        if self.proof_type != "DataIntegrityProof":
+            return proof.get("type") == self.proof_type and "cryptosuite" not in proof
+        return proof.get("type") == "DataIntegrityProof" and proof.get("cryptosuite") == self.name
+
+    def prepare(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """The document to sign (a suite may need to add its context)."""
+        return dict(document)
 
     def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader) -> bytes:
         raise NotImplementedError
@@ -81,8 +92,8 @@ class EddsaSuite:
     ) -> ProofResult:
         vm = proof.get("verificationMethod")
         vm_id = vm if isinstance(vm, str) else None
-        if proof.get("type") != "DataIntegrityProof" or proof.get("cryptosuite") != self.name:
-            return ProofResult(False, _FAIL, f"not a DataIntegrityProof with {self.name}", vm_id)
+        if not self.handles(proof):
+            return ProofResult(False, _FAIL, f"not a {self.name} proof", vm_id)
         value = proof.get("proofValue")
         if not isinstance(value, str) or vm_id is None:
             return ProofResult(False, _FAIL, "proofValue or verificationMethod missing", vm_id)

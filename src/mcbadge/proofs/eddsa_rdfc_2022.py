@@ -24,7 +24,7 @@ from typing import Any
 from mcbadge.jsonld import BUNDLED_CONTEXT_URLS, DocumentLoader, canonical_nquads
 from mcbadge.proofs._eddsa import EddsaSuite
 
-__all__ = ["EddsaRdfc2022"]
+__all__ = ["Eddsa2022Legacy", "EddsaRdfc2022"]
 
 _STANDARD_KEYS = frozenset(
     {"@context", "type", "cryptosuite", "created", "verificationMethod", "proofPurpose"}
@@ -80,3 +80,10 @@ class EddsaRdfc2022(EddsaSuite):
         text = text.replace(f"<{_VM_MARK}>", f"<{vm}>", 1)
         # one subject, distinct predicates: re-sorting keeps it canonical whatever the values
         return "".join(sorted(text.splitlines(keepends=True)))
+
+
+class Eddsa2022Legacy(EddsaRdfc2022):
+    """``eddsa-2022``: the draft name of eddsa-rdfc-2022 (with the Data Integrity v1
+    context). Verified for old credentials; never used to sign."""
+
+    name = "eddsa-2022"
