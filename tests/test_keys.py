@@ -74,3 +74,113 @@ def test_did_key_document() -> None:
     assert doc["assertionMethod"] == [vm["id"]]
     with pytest.raises(KeyFormatError):
         did_key_document("did:web:example.com")
+
+
+# ------------------------------------------------------------------ formats and files
+
+import stat  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from mcbadge.keys import (  # noqa: E402
+    JwtKey,
+    did_web_document,
+    did_web_to_url,
+    key_from_jwk,
+    key_to_jwk,
+    load_key,
+    parse_key,
+    save_key,
+)
+
+
+@pytest.mark.parametrize("fmt", ["multikey", "jwk", "pem"])
+def test_ed25519_key_files_round_trip_and_are_0600(fmt: str, tmp_path: Path) -> None:
+    key = Ed25519Key.generate()
+    path = save_key(key, tmp_path / f"issuer.{fmt}", fmt)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    again = load_key(path)
+    assert isinstance(again, Ed25519Key)
+    assert again.public_key_multibase == key.public_key_multibase
+    assert again.verify(key.sign(b"m"), b"m")
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_encrypted_pem_needs_its_passphrase(tmp_path: Path) -> None:
+    key = Ed25519Key.generate()
+    path = save_key(key, tmp_path / "k.pem", "pem", passphrase="s3cret")
+    assert b"ENCRYPTED" in path.read_bytes()
+    with pytest.raises(KeyFormatError, match="passphrase"):
+        load_key(path)
+    with pytest.raises(KeyFormatError):
+        load_key(path, passphrase="wrong")
+    assert load_key(path, passphrase="s3cret").public_key_multibase == key.public_key_multibase  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("kind", "alg"), [("p256", "ES256"), ("rsa", "RS256")])
+@pytest.mark.parametrize("fmt", ["jwk", "pem"])
+def test_jwt_keys_round_trip(kind: str, alg: str, fmt: str, tmp_path: Path) -> None:
+    key = JwtKey.generate(kind)
+    assert key.alg == alg
+    again = load_key(save_key(key, tmp_path / "k", fmt))
+    assert isinstance(again, JwtKey)
+    assert key_to_jwk(again) == key_to_jwk(key)
+    assert "d" not in key_to_jwk(key)
+
+
+def test_multikey_format_refuses_non_ed25519(tmp_path: Path) -> None:
+    with pytest.raises(KeyFormatError, match="Ed25519"):
+        save_key(JwtKey.generate("p256"), tmp_path / "k", "multikey")
+
+
+def test_ed25519_jwk_matches_rfc8037() -> None:
+    # RFC 8037 appendix A.1/A.2 test key
+    jwk = {"kty": "OKP", "crv": "Ed25519",
+           "d": "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
+           "x": "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}
+    key = key_from_jwk(jwk)
+    assert key_to_jwk(key, include_private=True) == jwk
+    assert isinstance(key, Ed25519Key)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"garbage", b"[]", b'{"kty": "oct", "k": "AA"}', b'{"kty": "EC", "crv": "P-384"}',
+     b'{"kty": "RSA", "n": "!!"}', b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+     b'{"hello": 1}'],
+)
+def test_bad_key_files_are_typed_errors(data: bytes) -> None:
+    with pytest.raises(KeyFormatError):
+        parse_key(data)
+
+
+def test_missing_key_file_is_a_typed_error(tmp_path: Path) -> None:
+    with pytest.raises(KeyFormatError, match="cannot read"):
+        load_key(tmp_path / "nope.json")
+
+
+@pytest.mark.parametrize(
+    ("did", "url"),
+    [
+        ("did:web:example.com", "https://example.com/.well-known/did.json"),
+        ("did:web:example.com:issuers:1", "https://example.com/issuers/1/did.json"),
+        ("did:web:localhost%3A8443", "https://localhost:8443/.well-known/did.json"),
+        ("did:web:example.com#key-1", "https://example.com/.well-known/did.json"),
+    ],
+)
+def test_did_web_url(did: str, url: str) -> None:
+    assert did_web_to_url(did) == url
+
+
+@pytest.mark.parametrize("did", ["did:web:", "did:key:z6Mk", "did:web:example.com::x", "did:web:a%2Fb"])
+def test_bad_did_web_is_refused(did: str) -> None:
+    with pytest.raises(KeyFormatError):
+        did_web_to_url(did)
+
+
+def test_did_web_document_lists_keys_as_assertion_methods() -> None:
+    key = Ed25519Key.generate()
+    doc = did_web_document("did:web:example.com:issuers:1", [key])
+    vm = doc["verificationMethod"][0]
+    assert vm["id"] == "did:web:example.com:issuers:1#key-1"
+    assert vm["publicKeyMultibase"] == key.public_key_multibase
+    assert doc["assertionMethod"] == [vm["id"]]

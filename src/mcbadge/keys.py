@@ -17,12 +17,18 @@ read, and when the public key is given too it must match.
 
 from __future__ import annotations
 
+import base64
+import json
+import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
@@ -34,7 +40,22 @@ from mcbadge._private.multibase import (
 )
 from mcbadge.errors import KeyFormatError
 
-__all__ = ["Ed25519Key", "Ed25519PublicKey", "did_key_document", "public_key_from_multibase"]
+__all__ = [
+    "KEY_FORMATS",
+    "AnyKey",
+    "Ed25519Key",
+    "JwtKey",
+    "did_key_document",
+    "did_web_document",
+    "did_web_to_url",
+    "key_from_jwk",
+    "key_to_jwk",
+    "load_key",
+    "parse_key",
+    "public_key_from_multibase",
+    "save_key",
+    "serialize_key",
+]
 
 
 def public_key_from_multibase(value: str) -> Ed25519PublicKey:
@@ -190,4 +211,265 @@ def did_key_document(did: str) -> dict[str, Any]:
         "assertionMethod": [vm["id"]],
         "capabilityDelegation": [vm["id"]],
         "capabilityInvocation": [vm["id"]],
+    }
+
+
+# --------------------------------------------------------------------------- files & formats
+
+KEY_FORMATS = ("multikey", "jwk", "pem")
+"""Formats :func:`save_key` writes and :func:`load_key` reads (it detects which)."""
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64url_decode(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError) as exc:
+        raise KeyFormatError(f"bad base64url in JWK: {exc}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class JwtKey:
+    """A P-256 (ES256) or RSA (RS256) key, used only for VC-JWT."""
+
+    alg: str
+    public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey
+    _private: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | None = None
+
+    @classmethod
+    def generate(cls, kind: str) -> JwtKey:
+        if kind == "p256":
+            priv: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey = ec.generate_private_key(
+                ec.SECP256R1()
+            )
+            return cls("ES256", priv.public_key(), priv)
+        if kind == "rsa":
+            priv = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            return cls("RS256", priv.public_key(), priv)
+        raise KeyFormatError(f"unknown key type {kind!r}: use ed25519, p256 or rsa")
+
+    @property
+    def has_private(self) -> bool:
+        return self._private is not None
+
+    def private_key(self) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
+        if self._private is None:
+            raise KeyFormatError("this key has no private part; it can only verify")
+        return self._private
+
+    def to_jwk(self, *, include_private: bool = False) -> dict[str, Any]:
+        if isinstance(self.public_key, ec.EllipticCurvePublicKey):
+            nums = self.public_key.public_numbers()
+            jwk: dict[str, Any] = {
+                "kty": "EC", "crv": "P-256",
+                "x": _b64url(nums.x.to_bytes(32, "big")), "y": _b64url(nums.y.to_bytes(32, "big")),
+            }
+            if include_private:
+                priv = self.private_key()
+                assert isinstance(priv, ec.EllipticCurvePrivateKey)
+                jwk["d"] = _b64url(priv.private_numbers().private_value.to_bytes(32, "big"))
+            return jwk
+        rnums = self.public_key.public_numbers()
+        jwk = {"kty": "RSA", "n": _b64url(_int_bytes(rnums.n)), "e": _b64url(_int_bytes(rnums.e))}
+        if include_private:
+            priv = self.private_key()
+            assert isinstance(priv, rsa.RSAPrivateKey)
+            p = priv.private_numbers()
+            for name, value in (("d", p.d), ("p", p.p), ("q", p.q), ("dp", p.dmp1),
+                                ("dq", p.dmq1), ("qi", p.iqmp)):
+                jwk[name] = _b64url(_int_bytes(value))
+        return jwk
+
+
+AnyKey = Ed25519Key | JwtKey
+"""Any key mcbadge signs with."""
+
+
+def _int_bytes(value: int) -> bytes:
+    return value.to_bytes((value.bit_length() + 7) // 8 or 1, "big")
+
+
+def _int(text: str) -> int:
+    return int.from_bytes(_b64url_decode(text), "big")
+
+
+def ed25519_to_jwk(key: Ed25519Key, *, include_private: bool = False) -> dict[str, Any]:
+    jwk: dict[str, Any] = {"kty": "OKP", "crv": "Ed25519", "x": _b64url(key.public_bytes)}
+    if include_private:
+        jwk["d"] = _b64url(key._require_private().private_bytes_raw())
+    return jwk
+
+
+def key_to_jwk(key: AnyKey, *, include_private: bool = False) -> dict[str, Any]:
+    """The key as a JWK (public only unless asked)."""
+    if isinstance(key, Ed25519Key):
+        return ed25519_to_jwk(key, include_private=include_private)
+    return key.to_jwk(include_private=include_private)
+
+
+def key_from_jwk(jwk: Mapping[str, Any]) -> AnyKey:
+    """Read an OKP/Ed25519, EC/P-256 or RSA JWK (public, or with its private part)."""
+    kty = jwk.get("kty")
+    try:
+        if kty == "OKP" and jwk.get("crv") == "Ed25519":
+            if "d" in jwk:
+                return Ed25519Key.from_seed(_b64url_decode(jwk["d"]))
+            public = Ed25519PublicKey.from_public_bytes(_b64url_decode(jwk["x"]))
+            return Ed25519Key(public)
+        if kty == "EC" and jwk.get("crv") == "P-256":
+            pub = ec.EllipticCurvePublicNumbers(_int(jwk["x"]), _int(jwk["y"]), ec.SECP256R1())
+            if "d" in jwk:
+                priv = ec.EllipticCurvePrivateNumbers(_int(jwk["d"]), pub).private_key()
+                return JwtKey("ES256", priv.public_key(), priv)
+            return JwtKey("ES256", pub.public_key())
+        if kty == "RSA":
+            rpub = rsa.RSAPublicNumbers(_int(jwk["e"]), _int(jwk["n"]))
+            if "d" in jwk:
+                rpriv = rsa.RSAPrivateNumbers(
+                    _int(jwk["p"]), _int(jwk["q"]), _int(jwk["d"]), _int(jwk["dp"]),
+                    _int(jwk["dq"]), _int(jwk["qi"]), rpub,
+                ).private_key()
+                return JwtKey("RS256", rpriv.public_key(), rpriv)
+            return JwtKey("RS256", rpub.public_key())
+    except (KeyError, ValueError, TypeError) as exc:
+        raise KeyFormatError(f"unreadable JWK: {exc}") from None
+    raise KeyFormatError(f"unsupported JWK (kty={kty!r}, crv={jwk.get('crv')!r})")
+
+
+def _from_cryptography(obj: object) -> AnyKey:
+    if isinstance(obj, Ed25519PrivateKey):
+        return Ed25519Key(obj.public_key(), obj)
+    if isinstance(obj, Ed25519PublicKey):
+        return Ed25519Key(obj)
+    if isinstance(obj, ec.EllipticCurvePrivateKey) and isinstance(obj.curve, ec.SECP256R1):
+        return JwtKey("ES256", obj.public_key(), obj)
+    if isinstance(obj, ec.EllipticCurvePublicKey) and isinstance(obj.curve, ec.SECP256R1):
+        return JwtKey("ES256", obj)
+    if isinstance(obj, rsa.RSAPrivateKey):
+        return JwtKey("RS256", obj.public_key(), obj)
+    if isinstance(obj, rsa.RSAPublicKey):
+        return JwtKey("RS256", obj)
+    raise KeyFormatError(f"unsupported key type {type(obj).__name__}: use Ed25519, P-256 or RSA")
+
+
+def parse_key(data: bytes, passphrase: str | None = None) -> AnyKey:
+    """Read a key in any supported format: Multikey or JWK (JSON), PEM (PKCS#8 private, or
+    SubjectPublicKeyInfo public; ``passphrase`` for an encrypted one)."""
+    text = data.strip()
+    if text.startswith(b"-----BEGIN"):
+        secret = passphrase.encode() if passphrase else None
+        try:
+            if b"PRIVATE KEY" in text:
+                return _from_cryptography(serialization.load_pem_private_key(text, secret))
+            return _from_cryptography(serialization.load_pem_public_key(text))
+        except TypeError as exc:
+            raise KeyFormatError(f"PEM key: {exc} (pass the passphrase)") from None
+        except ValueError as exc:
+            raise KeyFormatError(f"unreadable PEM key: {exc}") from None
+    try:
+        doc = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        raise KeyFormatError("not a key file: expected Multikey or JWK JSON, or PEM") from None
+    if not isinstance(doc, dict):
+        raise KeyFormatError("a key file must hold a JSON object")
+    if "kty" in doc:
+        return key_from_jwk(doc)
+    if any(k in doc for k in ("publicKeyMultibase", "secretKeyMultibase", "privateKeyMultibase")):
+        return Ed25519Key.from_multikey(doc)
+    raise KeyFormatError("JSON key file is neither a JWK nor a Multikey")
+
+
+def load_key(path: str | os.PathLike[str], passphrase: str | None = None) -> AnyKey:
+    """Read a key file in any supported format (see :func:`parse_key`)."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise KeyFormatError(f"cannot read key file {path}: {exc.strerror}") from None
+    return parse_key(data, passphrase)
+
+
+def serialize_key(key: AnyKey, fmt: str = "multikey", passphrase: str | None = None) -> bytes:
+    """The private key in ``fmt`` (multikey: Ed25519 only; jwk; pem: PKCS#8)."""
+    if fmt == "multikey":
+        if not isinstance(key, Ed25519Key):
+            raise KeyFormatError("Multikey files hold Ed25519 keys; use --format jwk or pem")
+        return (json.dumps(key.to_multikey(include_private=True), indent=2) + "\n").encode()
+    if fmt == "jwk":
+        return (json.dumps(key_to_jwk(key, include_private=True), indent=2) + "\n").encode()
+    if fmt == "pem":
+        private: Any = key._require_private() if isinstance(key, Ed25519Key) else key.private_key()
+        encryption: serialization.KeySerializationEncryption = (
+            serialization.BestAvailableEncryption(passphrase.encode())
+            if passphrase else serialization.NoEncryption()
+        )
+        pem: bytes = private.private_bytes(
+            Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+        )
+        return pem
+    raise KeyFormatError(f"unknown key format {fmt!r}: use {', '.join(KEY_FORMATS)}")
+
+
+def save_key(
+    key: AnyKey, path: str | os.PathLike[str], fmt: str = "multikey",
+    passphrase: str | None = None,
+) -> Path:
+    """Write the private key to ``path``, readable by its owner only (0600), atomically."""
+    target = Path(path)
+    data = serialize_key(key, fmt, passphrase)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.chmod(target, 0o600)
+    return target
+
+
+# --------------------------------------------------------------------------- did:web
+
+
+def did_web_to_url(did: str) -> str:
+    """The https URL of a did:web DID document (``/.well-known/did.json`` without a path)."""
+    if not did.startswith("did:web:"):
+        raise KeyFormatError(f"{did!r} is not a did:web")
+    parts = did[len("did:web:"):].split("#", 1)[0].split(":")
+    if not parts[0]:
+        raise KeyFormatError(f"{did!r} has no host")
+    from urllib.parse import unquote
+
+    host = unquote(parts[0])
+    if "/" in host or "@" in host:
+        raise KeyFormatError(f"{did!r} has an invalid host")
+    path = "/".join(unquote(p) for p in parts[1:])
+    if any(seg in ("", ".", "..") for seg in parts[1:]):
+        raise KeyFormatError(f"{did!r} has an empty or relative path segment")
+    return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
+
+
+def did_web_document(did: str, keys: list[Ed25519Key]) -> dict[str, Any]:
+    """The ``did.json`` an issuer hosts for ``did`` (did:web), listing ``keys`` as Multikey
+    assertion methods (fragment ``#key-1``, ``#key-2`` ...)."""
+    did_web_to_url(did)  # validates
+    methods = []
+    for i, key in enumerate(keys, 1):
+        methods.append({
+            "id": f"{did}#key-{i}", "type": "Multikey", "controller": did,
+            "publicKeyMultibase": key.public_key_multibase,
+        })
+    ids = [m["id"] for m in methods]
+    return {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did,
+        "verificationMethod": methods,
+        "authentication": ids,
+        "assertionMethod": ids,
     }
