@@ -13,7 +13,8 @@ assert result.verified
 
 Suites (one file each, one line in :data:`SUITES`): ``eddsa-rdfc-2022`` (the default, and
 the one OB 3.0 certification requires), ``eddsa-jcs-2022`` and the legacy
-``Ed25519Signature2020``. VC-JWT is still to come under the signing-layer issue.
+``Ed25519Signature2020``; VC-JWT (EdDSA, ES256, RS256) with :func:`sign_jwt` and
+:func:`verify_jwt`.
 """
 
 from __future__ import annotations
@@ -34,10 +35,12 @@ from mcbadge.proofs._base import (
 from mcbadge.proofs.ed25519_signature_2020 import Ed25519Signature2020
 from mcbadge.proofs.eddsa_jcs_2022 import EddsaJcs2022
 from mcbadge.proofs.eddsa_rdfc_2022 import Eddsa2022Legacy, EddsaRdfc2022
+from mcbadge.proofs.jwt import JwtResult, sign_jwt, verify_jwt
 
 __all__ = [
     "SUITES",
     "VERIFY_ONLY",
+    "JwtResult",
     "KeyResolver",
     "ProofError",
     "ProofOptions",
@@ -45,6 +48,8 @@ __all__ = [
     "ProofSuite",
     "resolve_did_key",
     "sign",
+    "sign_jwt",
+    "verify_jwt",
     "verify_proof",
 ]
 

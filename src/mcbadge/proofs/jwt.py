@@ -1,0 +1,243 @@
+"""VC-JWT as OB 3.0 §8.2 profiles it: a compact JWS whose payload is the credential.
+
+Built on ``cryptography`` directly rather than a JOSE library: the profile needs three
+algorithms, a fixed header set and claim checks specific to OB 3.0, and staying on the one
+crypto dependency keeps the attack surface small (no ``alg: none``, no algorithm confusion:
+the algorithm must match the key's type).
+
+Signing: header ``{"alg", "typ": "JWT", "kid" | "jwk"}`` (never private parts); payload =
+the credential plus ``iss`` (issuer id), ``jti`` (id), ``nbf`` (validFrom), ``sub``
+(credentialSubject.id), ``exp`` (validUntil) derived from it.
+
+Verifying: only ``alg``/``kid``/``jwk``/``typ`` headers; ``typ`` JWT if present; the key from
+``jwk`` or by resolving ``kid``; then every claim must agree with the credential. VC 1.1 JWTs
+(credential in the ``vc`` claim, with ``issuanceDate``/``expirationDate``) are read too, and
+the credential's first ``@context`` must match where it was found.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
+
+from mcbadge.errors import MCBadgeError
+from mcbadge.keys import AnyKey, Ed25519Key, key_from_jwk, key_to_jwk
+from mcbadge.proofs._base import ProofError, resolve_did_key
+
+__all__ = ["JwtResult", "sign_jwt", "verify_jwt"]
+
+VC_V1 = "https://www.w3.org/2018/credentials/v1"
+_ALLOWED_HEADERS = frozenset({"alg", "kid", "jwk", "typ"})
+_REGISTERED = ("iss", "sub", "jti", "nbf", "exp", "iat", "aud")
+MAX_JWT_BYTES = 1024 * 1024
+
+JwtKeyResolver = Callable[[str], AnyKey]
+
+
+@dataclass(frozen=True, slots=True)
+class JwtResult:
+    """The outcome of checking a VC-JWT: the credential it carries and whether it holds."""
+
+    verified: bool
+    credential: dict[str, Any] | None = None
+    problem: str | None = None
+    message: str = ""
+    header: dict[str, Any] = field(default_factory=dict)
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    if not all(c.isalnum() or c in "-_" for c in text):
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _alg_for(key: AnyKey) -> str:
+    return "EdDSA" if isinstance(key, Ed25519Key) else key.alg
+
+
+def _epoch(value: Any) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+    except ValueError:
+        return None
+
+
+def _sign_bytes(key: AnyKey, data: bytes) -> bytes:
+    if isinstance(key, Ed25519Key):
+        return key.sign(data)
+    private = key.private_key()
+    if isinstance(private, ec.EllipticCurvePrivateKey):
+        r, s = decode_dss_signature(private.sign(data, ec.ECDSA(hashes.SHA256())))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    return private.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+def _verify_bytes(key: AnyKey, alg: str, signature: bytes, data: bytes) -> bool:
+    if alg != _alg_for(key):
+        return False
+    if isinstance(key, Ed25519Key):
+        return key.verify(signature, data)
+    public = key.public_key
+    try:
+        if isinstance(public, ec.EllipticCurvePublicKey):
+            if len(signature) != 64:
+                return False
+            der = encode_dss_signature(
+                int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+            )
+            public.verify(der, data, ec.ECDSA(hashes.SHA256()))
+        else:
+            assert isinstance(public, rsa.RSAPublicKey)
+            public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        return False
+    return True
+
+
+def sign_jwt(
+    credential: Mapping[str, Any],
+    key: AnyKey,
+    *,
+    kid: str | None = None,
+    embed_jwk: bool | None = None,
+) -> str:
+    """Sign ``credential`` as a compact VC-JWT (VC 2.0 style: the credential is the payload).
+
+    ``kid`` defaults to the key's did:key verification method for an Ed25519 key; a P-256 or
+    RSA key without a ``kid`` embeds its public ``jwk``.
+    """
+    if isinstance(key, Ed25519Key) and kid is None and not embed_jwk:
+        kid = key.verification_method
+    header: dict[str, Any] = {"alg": _alg_for(key), "typ": "JWT"}
+    if kid:
+        header["kid"] = kid
+    if embed_jwk or not kid:
+        header["jwk"] = key_to_jwk(key)
+    payload = dict(credential)
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    if not isinstance(issuer_id, str):
+        raise ProofError("a VC-JWT needs the credential's issuer id")
+    payload["iss"] = issuer_id
+    if isinstance(credential.get("id"), str):
+        payload["jti"] = credential["id"]
+    nbf = _epoch(credential.get("validFrom"))
+    if nbf is None:
+        raise ProofError("a VC-JWT needs the credential's validFrom")
+    payload["nbf"] = nbf
+    subject = credential.get("credentialSubject")
+    if isinstance(subject, Mapping) and isinstance(subject.get("id"), str):
+        payload["sub"] = subject["id"]
+    exp = _epoch(credential.get("validUntil"))
+    if exp is not None:
+        payload["exp"] = exp
+    signing_input = (
+        _b64(json.dumps(header, separators=(",", ":")).encode())
+        + "."
+        + _b64(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
+    )
+    return signing_input + "." + _b64(_sign_bytes(key, signing_input.encode("ascii")))
+
+
+def _fail(problem: str, message: str, **kw: Any) -> JwtResult:
+    return JwtResult(False, problem=problem, message=message, **kw)
+
+
+def verify_jwt(token: str | bytes, resolve_key: JwtKeyResolver | None = None) -> JwtResult:
+    """Check a compact VC-JWT; never raises on bad input."""
+    try:
+        text = token.decode("ascii") if isinstance(token, bytes) else token
+    except UnicodeDecodeError:
+        return _fail("PARSING_ERROR", "a JWT is ASCII text")
+    text = text.strip()
+    if len(text) > MAX_JWT_BYTES or text.count(".") != 2:
+        return _fail("PARSING_ERROR", "not a compact JWS (three base64url parts)")
+    h64, p64, s64 = text.split(".")
+    try:
+        header = json.loads(_unb64(h64))
+        payload = json.loads(_unb64(p64))
+        signature = _unb64(s64)
+    except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
+        return _fail("PARSING_ERROR", "JWT parts are not base64url JSON")
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        return _fail("PARSING_ERROR", "JWT header and payload must be JSON objects")
+    extra = set(header) - _ALLOWED_HEADERS
+    if extra:
+        return _fail("INVALID_SIGNATURE", f"JOSE header has disallowed members {sorted(extra)}",
+                     header=header)
+    if "typ" in header and header["typ"] != "JWT":
+        return _fail("INVALID_SIGNATURE", f"typ must be JWT, got {header['typ']!r}", header=header)
+    alg = header.get("alg")
+    if alg not in ("EdDSA", "ES256", "RS256"):
+        return _fail("INVALID_SIGNATURE", f"unsupported alg {alg!r}", header=header)
+    credential, where = (payload["vc"], "vc") if "vc" in payload else (
+        {k: v for k, v in payload.items() if k not in _REGISTERED}, "payload")
+    if not isinstance(credential, dict):
+        return _fail("PARSING_ERROR", "the vc claim must be a JSON object", header=header)
+    try:
+        if isinstance(header.get("jwk"), dict):
+            if "d" in header["jwk"]:
+                return _fail("INVALID_SIGNATURE", "the header jwk holds a private key",
+                             header=header)
+            key = key_from_jwk(header["jwk"])
+        elif isinstance(header.get("kid"), str):
+            key = (resolve_key or resolve_did_key)(header["kid"])
+        else:
+            return _fail("INVALID_SIGNATURE", "the header names no key (kid or jwk)",
+                         header=header, credential=credential)
+    except MCBadgeError as exc:
+        return _fail(exc.code, exc.message, header=header, credential=credential)
+    if not _verify_bytes(key, str(alg), signature, f"{h64}.{p64}".encode("ascii")):
+        return _fail("INVALID_SIGNATURE", "the JWS signature does not verify", header=header,
+                     credential=credential)
+    problem = _claims_disagree(payload, credential, where)
+    if problem:
+        return _fail("INVALID_SIGNATURE", problem, header=header, credential=credential)
+    return JwtResult(True, credential, None, "verified", header)
+
+
+def _claims_disagree(payload: dict[str, Any], credential: dict[str, Any], where: str) -> str:
+    ctx = credential.get("@context")
+    first = ctx[0] if isinstance(ctx, list) and ctx else ctx
+    if (where == "vc") != (first == VC_V1):
+        return f"a {'VC 1.1' if first == VC_V1 else 'VC 2.0'} credential in the {where}"
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    if payload.get("iss") != issuer_id:
+        return f"iss {payload.get('iss')!r} is not the issuer {issuer_id!r}"
+    if "jti" in payload and payload["jti"] != credential.get("id"):
+        return f"jti {payload['jti']!r} is not the credential id {credential.get('id')!r}"
+    subject = credential.get("credentialSubject")
+    subject_id = subject.get("id") if isinstance(subject, dict) else None
+    if "sub" in payload and payload["sub"] != subject_id:
+        return f"sub {payload['sub']!r} is not the subject {subject_id!r}"
+    start = credential.get("validFrom", credential.get("issuanceDate"))
+    if "nbf" in payload and payload["nbf"] != _epoch(start):
+        return f"nbf {payload['nbf']!r} disagrees with {start!r}"
+    end = credential.get("validUntil", credential.get("expirationDate"))
+    if "exp" in payload and payload["exp"] != _epoch(end):
+        return f"exp {payload['exp']!r} disagrees with {end!r}"
+    if "exp" not in payload and end is not None and where == "payload":
+        return "validUntil is set but the JWT has no exp"
+    return ""
+
+
