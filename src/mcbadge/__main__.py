@@ -1,0 +1,5 @@
+"""``python -m mcbadge`` runs the command line."""
+
+from mcbadge.cli import main
+
+main()

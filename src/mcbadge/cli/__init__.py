@@ -1,0 +1,91 @@
+"""The ``mcbadge`` command line: a thin layer over the public API.
+
+Exit codes: 0 ok, 1 invalid credential, 2 bad input or usage. Errors are one line on stderr
+(``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from mcbadge import __version__
+from mcbadge.errors import MCBadgeError
+
+app = typer.Typer(
+    name="mcbadge",
+    help="Issue and verify Open Badges 3.0 micro-credentials.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+_state = {"debug": False}
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print one line to stderr and exit."""
+    typer.echo(f"mcbadge: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"mcbadge {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def read_json_file(path: Path | str) -> Any:
+    """Read JSON from a file or ``-`` (stdin), failing with one line."""
+    from mcbadge._private.jsonutil import loads_strict
+
+    try:
+        data = sys.stdin.buffer.read() if str(path) == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    return loads_strict(data)
+
+
+def parse_contexts(values: list[str] | None) -> dict[str, Path]:
+    """``URL=FILE`` pairs for ``--context``."""
+    out: dict[str, Path] = {}
+    for item in values or []:
+        url, sep, file = item.partition("=")
+        if not sep or not url or not file:
+            fail(f"--context takes URL=FILE, got {item!r}")
+        out[url] = Path(file)
+    return out
+
+
+# the commands register themselves on `app`
+from mcbadge.cli import _keys  # noqa: E402,F401
+
+
+def main() -> None:
+    """Entry point: run the app; turn library errors into one line and exit code 2."""
+    try:
+        app()
+    except MCBadgeError as exc:
+        if _state["debug"] or os.environ.get("MCBADGE_DEBUG"):
+            raise
+        typer.echo(f"mcbadge: error: {exc.message}", err=True)
+        sys.exit(EXIT_USAGE)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
