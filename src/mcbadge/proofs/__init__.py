@@ -1,6 +1,7 @@
 """Data Integrity proofs: add one to a document, or check one.
 
 ```python
+from mcbadge.errors import MCBadgeError
 from mcbadge.jsonld import DocumentLoader
 from mcbadge.keys import Ed25519Key
 from mcbadge.proofs import sign, verify_proof
@@ -22,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mcbadge.errors import MCBadgeError
 from mcbadge.jsonld import DocumentLoader
 from mcbadge.keys import Ed25519Key
 from mcbadge.proofs._base import (
@@ -100,12 +102,33 @@ def verify_proof(
     proof: Mapping[str, Any],
     resolve_key: KeyResolver = resolve_did_key,
     loader: DocumentLoader | None = None,
+    *,
+    expected_purpose: str | None = "assertionMethod",
 ) -> ProofResult:
-    """Check one proof of ``document``; never raises on bad input."""
-    if not isinstance(proof, Mapping):
+    """Check one proof of ``document``; never raises on bad input.
+
+    ``expected_purpose`` (OB 3.0: ``assertionMethod``) must be the proof's ``proofPurpose``;
+    pass None to accept any.
+    """
+    if not isinstance(document, Mapping) or not isinstance(proof, Mapping):
         return ProofResult(False, "PROOF_VERIFICATION_ERROR", "a proof must be a JSON object")
+    if expected_purpose is not None and proof.get("proofPurpose") != expected_purpose:
+        return ProofResult(
+            False, "PROOF_VERIFICATION_ERROR",
+            f"proofPurpose is {proof.get('proofPurpose')!r}, expected {expected_purpose!r}",
+        )
     suite = proof.get("cryptosuite", proof.get("type"))
     impl = (SUITES.get(suite) or VERIFY_ONLY.get(suite)) if isinstance(suite, str) else None
     if impl is None:
         return ProofResult(False, "PROOF_VERIFICATION_ERROR", f"unsupported proof suite {suite!r}")
-    return impl.verify_proof(document, proof, resolve_key, loader)
+    try:
+        return impl.verify_proof(document, proof, resolve_key, loader)
+    except MCBadgeError as exc:
+        return ProofResult(False, exc.code, exc.message)
+    except RecursionError:
+        return ProofResult(False, "PROOF_VERIFICATION_ERROR", "document is nested too deeply")
+    except Exception as exc:  # untrusted input must never crash verification
+        return ProofResult(
+            False, "PROOF_VERIFICATION_ERROR",
+            f"could not process the document: {type(exc).__name__}: {exc}"[:300],
+        )
