@@ -7,6 +7,8 @@ Public modules:
 
 - :mod:`mcbadge.models` -- the OB 3.0 data model, parsing, JSON Schema validation
 - :mod:`mcbadge.jsonld` -- the bundled, hash-pinned JSON-LD contexts and offline loader
+- :mod:`mcbadge.keys` -- signing keys (Ed25519, P-256, RSA), key files, did:key, did:web
+- :mod:`mcbadge.proofs` -- Data Integrity proofs and VC-JWT: ``sign``, ``verify_proof``
 - :mod:`mcbadge.errors` -- every exception mcbadge raises
 """
 
