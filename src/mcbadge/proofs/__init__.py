@@ -82,7 +82,7 @@ def sign(
         impl = SUITES[suite]
     except KeyError:
         raise ProofError(f"unknown proof suite {suite!r}; known: {', '.join(SUITES)}") from None
-    signed = impl.prepare(document) if hasattr(impl, "prepare") else dict(document)
+    signed = impl.prepare(document)
     unsecured = {k: v for k, v in signed.items() if k != "proof"}
     proof = impl.create_proof(
         unsecured,

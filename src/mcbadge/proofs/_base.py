@@ -49,6 +49,10 @@ class ProofSuite(Protocol):
 
     name: str
 
+    def prepare(self, document: Mapping[str, Any]) -> dict[str, Any]:
+        """The document to sign (a suite may add the context it needs)."""
+        ...
+
     def create_proof(
         self, document: Mapping[str, Any], key: Ed25519Key, options: ProofOptions
     ) -> dict[str, Any]: ...
