@@ -72,7 +72,7 @@ def main() -> None:
     ]
     for name, fn in rows:
         print(f"  {name:<34}{median_ms(fn, args.repeat):8.3f}")
-    print(f"\n  {'suite':<18}{'op':<8}{'mcbadge':>9}{'peer':>9}{'ratio':>8}")
+    print(f"\n  {'suite':<22}{'op':<8}{'mcbadge':>9}{'peer':>9}{'ratio':>8}")
     for suite in SUITES:
         signed = sign(doc, KEY, suite=suite)
         assert verify_proof(signed, signed["proof"]).verified
@@ -85,9 +85,9 @@ def main() -> None:
             mine = ours[f"{op}_ms"]
             if peer:
                 theirs = peer[f"{op}_ms"]
-                print(f"  {suite:<18}{op:<8}{mine:9.3f}{theirs:9.3f}{mine / theirs:8.2f}")
+                print(f"  {suite:<22}{op:<8}{mine:9.3f}{theirs:9.3f}{mine / theirs:8.2f}")
             else:
-                print(f"  {suite:<18}{op:<8}{mine:9.3f}{'-':>9}{'-':>8}")
+                print(f"  {suite:<22}{op:<8}{mine:9.3f}{'-':>9}{'-':>8}")
     if not (PEER / "node_modules").is_dir():
         print("\n(peer not installed: `make peer` with ../shared/peer and node gives the ratios)")
 
