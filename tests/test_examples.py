@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -37,4 +38,4 @@ def test_benchmark_script_runs() -> None:
         capture_output=True, text=True, timeout=300, cwd=REPO,
     )
     assert result.returncode == 0, result.stderr
-    assert "eddsa-rdfc-2022   sign" in result.stdout
+    assert re.search(r"eddsa-rdfc-2022 +sign", result.stdout)
