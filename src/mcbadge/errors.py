@@ -22,6 +22,7 @@ __all__ = [
     "ModelValidationError",
     "SchemaError",
     "SchemaNotFoundError",
+    "StatusListError",
     "UnknownContextError",
 ]
 
@@ -136,3 +137,15 @@ class DataLossError(CanonicalizationError):
     def __init__(self, message: str, paths: Sequence[str] = ()) -> None:
         self.paths: tuple[str, ...] = tuple(paths)
         super().__init__(message)
+
+
+class StatusListError(MCBadgeError, ValueError):
+    """A status list cannot answer: malformed, too short, wrong purpose, index out of range.
+
+    ``code`` is the W3C / DCC problem name: ``STATUS_LIST_LENGTH_ERROR``, ``RANGE_ERROR``,
+    ``STATUS_LIST_DECODING_ERROR``, ``STATUS_LIST_PURPOSE_ERROR``.
+    """
+
+    def __init__(self, message: str, code: str = "STATUS_LIST_DECODING_ERROR") -> None:
+        super().__init__(message)
+        self.code = code
