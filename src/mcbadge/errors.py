@@ -16,6 +16,7 @@ __all__ = [
     "ContextError",
     "ContextIntegrityError",
     "DataLossError",
+    "FetchError",
     "FieldError",
     "KeyFormatError",
     "MCBadgeError",
@@ -149,3 +150,13 @@ class StatusListError(MCBadgeError, ValueError):
     def __init__(self, message: str, code: str = "STATUS_LIST_DECODING_ERROR") -> None:
         super().__init__(message)
         self.code = code
+
+
+class FetchError(MCBadgeError):
+    """An HTTP fetch was refused or failed (scheme, address, size, type, status, timeout)."""
+
+    code = "FETCH_ERROR"
+
+    def __init__(self, message: str, url: str = "") -> None:
+        self.url = url
+        super().__init__(message)

@@ -1,0 +1,189 @@
+"""The guarded HTTP client against a real HTTPS server on loopback (no mocks)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import ipaddress
+import json
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from mcbadge.errors import FetchError
+from mcbadge.resolve import Fetcher, is_public_address
+
+
+class Handler(BaseHTTPRequestHandler):
+    routes: ClassVar[dict[str, tuple[int, dict[str, str], bytes]]] = {}
+    hits: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        Handler.hits.append(self.path)
+        if self.path == "/slow":
+            time.sleep(1.5)
+        status, headers, body = Handler.routes.get(self.path, (404, {}, b"{}"))
+        self.send_response(status)
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def _certificate(tmp: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([
+            x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp / "cert.pem", tmp / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, ssl.SSLContext]]:
+    cert, key = _certificate(tmp_path_factory.mktemp("tls"))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    client_ctx = ssl.create_default_context(cafile=str(cert))
+    yield f"https://localhost:{httpd.server_address[1]}", client_ctx
+    httpd.shutdown()
+    httpd.server_close()
+
+
+JSON = {"Content-Type": "application/ld+json"}
+
+
+def route(path: str, body: Any, status: int = 200, headers: dict[str, str] | None = None) -> None:
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    Handler.routes[path] = (status, headers if headers is not None else dict(JSON), data)
+
+
+def fetcher(ctx: ssl.SSLContext, **kw: Any) -> Fetcher:
+    return Fetcher(allow_private=True, verify=ctx, timeout=1.0, **kw)
+
+
+def test_fetches_json_over_https(server: tuple[str, ssl.SSLContext]) -> None:
+    base, ctx = server
+    route("/profile", {"id": "x"})
+    assert fetcher(ctx).get_json(f"{base}/profile") == {"id": "x"}
+
+
+def test_loopback_is_refused_unless_allowed(server: tuple[str, ssl.SSLContext]) -> None:
+    base, ctx = server
+    route("/secret", {"internal": True})
+    Handler.hits.clear()
+    with pytest.raises(FetchError, match="non-public"):
+        Fetcher(verify=ctx).get_json(f"{base}/secret")
+    assert Handler.hits == []  # nothing reached the server
+
+
+def test_plain_http_is_refused(server: tuple[str, ssl.SSLContext]) -> None:
+    _, ctx = server
+    with pytest.raises(FetchError, match="https only"):
+        fetcher(ctx).get_json("http://localhost/x")
+    with pytest.raises(FetchError, match="https only"):
+        fetcher(ctx).get_json("file:///etc/passwd")
+
+
+def test_redirects_are_checked_each_hop(server: tuple[str, ssl.SSLContext]) -> None:
+    base, ctx = server
+    route("/a", b"", 302, {"Location": "/b"})
+    route("/b", {"ok": 1})
+    assert fetcher(ctx).get_json(f"{base}/a") == {"ok": 1}
+    route("/to-http", b"", 301, {"Location": "http://localhost/b"})
+    with pytest.raises(FetchError, match="https only"):
+        fetcher(ctx).get_json(f"{base}/to-http")
+    route("/loop", b"", 302, {"Location": "/loop"})
+    with pytest.raises(FetchError, match="redirects"):
+        fetcher(ctx).get_json(f"{base}/loop")
+
+
+def test_size_type_status_and_timeout_bounds(server: tuple[str, ssl.SSLContext]) -> None:
+    base, ctx = server
+    route("/big", {"x": "a" * 5000})
+    with pytest.raises(FetchError, match="larger than"):
+        fetcher(ctx, max_bytes=1000).get_json(f"{base}/big")
+    route("/html", b"<html></html>", 200, {"Content-Type": "text/html"})
+    with pytest.raises(FetchError, match="not JSON"):
+        fetcher(ctx).get_json(f"{base}/html")
+    route("/bad-json", b"{nope", 200, dict(JSON))
+    with pytest.raises(FetchError, match="valid JSON"):
+        fetcher(ctx).get_json(f"{base}/bad-json")
+    with pytest.raises(FetchError, match="404"):
+        fetcher(ctx).get_json(f"{base}/missing")
+    route("/slow", {"late": True})
+    with pytest.raises(FetchError, match="timed out"):
+        fetcher(ctx).get_json(f"{base}/slow")
+
+
+def test_untrusted_certificate_is_refused(server: tuple[str, ssl.SSLContext]) -> None:
+    base, _ = server
+    route("/profile", {"id": "x"})
+    with pytest.raises(FetchError):
+        Fetcher(allow_private=True, timeout=1.0).get_json(f"{base}/profile")
+
+
+def test_cache_honours_max_age_and_ttl(server: tuple[str, ssl.SSLContext]) -> None:
+    base, ctx = server
+    now = [1000.0]
+    f = fetcher(ctx, clock=lambda: now[0])
+    route("/cached", {"v": 1}, headers={**JSON, "Cache-Control": "max-age=60"})
+    Handler.hits.clear()
+    assert f.get_json(f"{base}/cached") == {"v": 1}
+    route("/cached", {"v": 2}, headers={**JSON, "Cache-Control": "max-age=60"})
+    assert f.get_json(f"{base}/cached") == {"v": 1}
+    assert Handler.hits == ["/cached"]
+    now[0] += 61
+    assert f.get_json(f"{base}/cached") == {"v": 2}
+    route("/nostore", {"v": 1}, headers={**JSON, "Cache-Control": "no-store"})
+    f.get_json(f"{base}/nostore")
+    f.get_json(f"{base}/nostore")
+    assert Handler.hits.count("/nostore") == 2
+
+
+def test_documents_given_ahead_are_used_offline() -> None:
+    f = Fetcher(documents={"https://issuer.example/list": {"given": True}})
+    assert f.get_json("https://issuer.example/list") == {"given": True}
+
+
+@pytest.mark.parametrize(
+    ("ip", "public"),
+    [("8.8.8.8", True), ("127.0.0.1", False), ("10.1.2.3", False), ("172.16.0.1", False),
+     ("192.168.1.1", False), ("169.254.169.254", False), ("100.64.0.1", False),
+     ("::1", False), ("fe80::1", False), ("fc00::1", False), ("::ffff:127.0.0.1", False),
+     ("2001:4860:4860::8888", True), ("224.0.0.1", False), ("0.0.0.0", False)],
+)
+def test_public_address_classification(ip: str, public: bool) -> None:
+    assert is_public_address(ipaddress.ip_address(ip)) is public
