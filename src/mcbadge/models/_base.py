@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Self, TypeVar
 
@@ -398,9 +398,3 @@ def require_type(value: list[str], *markers: str, where: str) -> list[str]:
         raise ValueError(f"{where} 'type' must include {want}, got {list(value)!r}")
     return value
 
-
-def iter_list(value: list[T] | None) -> Iterator[T]:
-    return iter(value or ())
-
-
-TypeCheck = Callable[[list[str]], list[str]]
