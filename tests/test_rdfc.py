@@ -282,3 +282,15 @@ def test_proof_config_template_equals_the_full_canonicalization(config: dict[str
     suite = EddsaRdfc2022()
     assert suite.canonicalize(base, loader).decode() == full
     assert suite.canonicalize(base, loader).decode() == full  # from the cached template
+
+
+def test_data_loss_paths_use_the_documents_own_names() -> None:
+    doc = _ob()
+    doc["credentialSubject"]["favouriteColour"] = "teal"
+    doc["issuer"]["type"] = ["Profile", "Nope"]
+    with pytest.raises(DataLossError) as info:
+        canonical_nquads(doc, DocumentLoader())
+    assert info.value.paths == (
+        "/credentialSubject/favouriteColour (undefined term)",
+        "/issuer (undefined type 'Nope')",
+    )

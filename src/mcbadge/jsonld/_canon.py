@@ -90,10 +90,16 @@ def _is_absolute(iri: str) -> bool:
     )
 
 
+def _short(iri: str) -> str:
+    """A readable name for an expanded IRI: its fragment or last path segment."""
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1] or iri
+
+
 def _find_losses(node: Any, where: str, losses: list[str]) -> None:
+    """Collect what expansion lost, with paths in the document's own (short) names."""
     if isinstance(node, list):
         for i, item in enumerate(node):
-            _find_losses(item, f"{where}/{i}", losses)
+            _find_losses(item, where if len(node) == 1 else f"{where}/{i}", losses)
         return
     if not isinstance(node, dict):
         return
@@ -102,16 +108,16 @@ def _find_losses(node: Any, where: str, losses: list[str]) -> None:
             losses.append(f"{where}/{key[len(_SENTINEL):]} (undefined term)")
             continue
         if key == "@id" and isinstance(value, str) and not _is_absolute(value):
-            losses.append(f"{where} (relative IRI {value!r})")
+            losses.append(f"{where or '/'} (relative IRI {value!r})")
         elif key == "@type" and node.get("@value") is None:
             for t in value if isinstance(value, list) else [value]:
                 if isinstance(t, str) and t.startswith(_SENTINEL):
-                    losses.append(f"{where} (undefined type {t[len(_SENTINEL):]!r})")
+                    losses.append(f"{where or '/'} (undefined type {t[len(_SENTINEL):]!r})")
                 elif isinstance(t, str) and not _is_absolute(t):
-                    losses.append(f"{where} (relative type IRI {t!r})")
+                    losses.append(f"{where or '/'} (relative type IRI {t!r})")
         elif key == "@value":
             continue
-        _find_losses(value, f"{where}/{key}" if not key.startswith("@") else where, losses)
+        _find_losses(value, where if key.startswith("@") else f"{where}/{_short(key)}", losses)
 
 
 def expand_safely(document: Mapping[str, Any], loader: Any) -> list[Any]:
