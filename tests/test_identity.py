@@ -64,3 +64,25 @@ def test_unknown_algorithm_never_matches() -> None:
 def test_empty_identifier_is_refused() -> None:
     with pytest.raises(ValueError, match="empty"):
         IdentityObject.hashed_email("")
+
+
+def test_credential_recipient_check_by_email_and_by_did() -> None:
+    from mcbadge import Achievement, AchievementSubject, Criteria, OpenBadgeCredential, Profile
+
+    achievement = Achievement(name="A", description="d", criteria=Criteria(narrative="n"))
+    by_email = OpenBadgeCredential(
+        issuer=Profile(id="https://example.edu/i"),
+        credential_subject=AchievementSubject(
+            identifier=[IdentityObject.hashed_email("maria@district.example")],
+            achievement=achievement,
+        ),
+    )
+    assert by_email.is_recipient("maria@district.example")
+    assert not by_email.is_recipient("someone@district.example")
+    assert not by_email.is_recipient("maria@district.example", "sourcedId")
+    by_did = OpenBadgeCredential(
+        issuer=Profile(id="https://example.edu/i"),
+        credential_subject=AchievementSubject(id="did:example:maria", achievement=achievement),
+    )
+    assert by_did.is_recipient("did:example:maria")
+    assert not by_did.is_recipient("did:example:other")

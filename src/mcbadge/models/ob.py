@@ -590,6 +590,21 @@ class OpenBadgeCredential(VerifiableCredential):
         """Shortcut for ``credential_subject.achievement``."""
         return self.credential_subject.achievement
 
+    def is_recipient(self, value: str, identity_type: str | None = None) -> bool:
+        """Whether the known ``value`` names this credential's recipient (OB 3.0
+        verification step 5): equal to ``credentialSubject.id``, or matching one of its
+        ``identifier`` entries (hashed ones recomputed with their salt).
+
+        ``identity_type`` (e.g. ``"emailAddress"``) restricts which identifiers are tried;
+        a value containing ``@`` and no ``:`` is treated as an email address by default.
+        """
+        subject = self.credential_subject
+        if identity_type is None and subject.id is not None and value == subject.id:
+            return True
+        if identity_type is None and "@" in value and ":" not in value:
+            identity_type = "emailAddress"
+        return any(i.matches(value, identity_type) for i in subject.identifier or ())
+
 
 AchievementCredential = OpenBadgeCredential
 """``AchievementCredential`` is the other name OB 3.0 gives an OpenBadgeCredential."""
