@@ -1,8 +1,6 @@
 """Data Integrity proofs: add one to a document, or check one.
 
 ```python
-from mcbadge.errors import MCBadgeError
-from mcbadge.jsonld import DocumentLoader
 from mcbadge.keys import Ed25519Key
 from mcbadge.proofs import sign, verify_proof
 

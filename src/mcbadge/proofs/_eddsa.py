@@ -52,7 +52,11 @@ class EddsaSuite:
         )
 
     def proof_config(self, document: Mapping[str, Any], **members: Any) -> dict[str, Any]:
-        config: dict[str, Any] = {"type": "DataIntegrityProof", "cryptosuite": self.name}
+        """The proof without its value: type (and cryptosuite for a DataIntegrityProof),
+        ``members``, and the document's ``@context``."""
+        config: dict[str, Any] = {"type": self.proof_type}
+        if self.proof_type == "DataIntegrityProof":
+            config["cryptosuite"] = self.name
         config.update(members)
         if "@context" in document:
             config["@context"] = document["@context"]

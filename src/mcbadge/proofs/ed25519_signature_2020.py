@@ -29,12 +29,6 @@ class Ed25519Signature2020(EddsaSuite):
     def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader) -> bytes:
         return canonical_nquads(document, loader).encode("utf-8")
 
-    def proof_config(self, document: Mapping[str, Any], **members: Any) -> dict[str, Any]:
-        config: dict[str, Any] = {"type": self.proof_type, **members}
-        if "@context" in document:
-            config["@context"] = document["@context"]
-        return config
-
     def prepare(self, document: Mapping[str, Any]) -> dict[str, Any]:
         ctx = document.get("@context")
         contexts = list(ctx) if isinstance(ctx, list) else [ctx] if ctx is not None else []
