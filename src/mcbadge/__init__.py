@@ -9,6 +9,9 @@ Public modules:
 - :mod:`mcbadge.jsonld` -- the bundled, hash-pinned JSON-LD contexts and offline loader
 - :mod:`mcbadge.keys` -- signing keys (Ed25519, P-256, RSA), key files, did:key, did:web
 - :mod:`mcbadge.proofs` -- Data Integrity proofs and VC-JWT: ``sign``, ``verify_proof``
+- :mod:`mcbadge.verification` -- ``verify``: every check, with problem codes; policies
+- :mod:`mcbadge.baking` -- reading credentials baked into PNG and SVG images
+- :mod:`mcbadge.resolve` -- the one guarded HTTP client
 - :mod:`mcbadge.errors` -- every exception mcbadge raises
 """
 
@@ -33,6 +36,7 @@ from mcbadge.models import (
     parse_credential,
     validate_schema,
 )
+from mcbadge.verification import Check, VerificationResult, verify
 
 __version__ = "0.1.0"
 
@@ -41,6 +45,7 @@ __all__ = [
     "AchievementCredential",
     "AchievementSubject",
     "Alignment",
+    "Check",
     "Criteria",
     "EndorsementCredential",
     "Evidence",
@@ -53,7 +58,9 @@ __all__ = [
     "Result",
     "ResultDescription",
     "RubricCriterionLevel",
+    "VerificationResult",
     "__version__",
     "parse_credential",
     "validate_schema",
+    "verify",
 ]

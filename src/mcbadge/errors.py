@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "BakingError",
     "CanonicalizationError",
     "ContextConflictError",
     "ContextError",
@@ -19,6 +20,7 @@ __all__ = [
     "FetchError",
     "FieldError",
     "KeyFormatError",
+    "KeyResolutionError",
     "MCBadgeError",
     "ModelValidationError",
     "SchemaError",
@@ -160,3 +162,22 @@ class FetchError(MCBadgeError):
     def __init__(self, message: str, url: str = "") -> None:
         self.url = url
         super().__init__(message)
+
+
+class KeyResolutionError(MCBadgeError):
+    """A verification method could not be turned into a public key.
+
+    ``code``: ``DID_WEB_UNRESOLVED`` (the DID document could not be fetched),
+    ``VERIFICATION_METHOD_NOT_FOUND`` (the document does not list it) or
+    ``INVALID_VERIFICATION_METHOD`` (not a URL or DID mcbadge can resolve).
+    """
+
+    def __init__(self, message: str, code: str = "INVALID_VERIFICATION_METHOD") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class BakingError(MCBadgeError, ValueError):
+    """An image carries no credential, or its baked credential cannot be read."""
+
+    code = "PARSING_ERROR"

@@ -64,6 +64,11 @@ for _family, _names in {
         _base = f"{_PURL}/{_family}/schema"
         _SCHEMA_FILES[f"{_base}/json-ld/{_prefix}_{_name}_schema.json"] = _file
         _SCHEMA_FILES.setdefault(f"{_base}/json/{_prefix}_{_name}_schema.json", _file)
+        if _name.endswith("credential"):
+            # the VC 1.1-compatible "any" schemas are not published as files: the adapted
+            # schema plus the VC 1.1 reading below stands in for them
+            for _flavour in ("json", "json-ld"):
+                _SCHEMA_FILES[f"{_base}/{_flavour}/{_prefix}_any{_name}_schema.json"] = _file
 
 SCHEMA_IDS: frozenset[str] = frozenset(_SCHEMA_FILES)
 """Every schema URL :func:`validate_schema` can check against, offline."""
@@ -163,18 +168,32 @@ def _wrap_single_proofs(node: Any) -> Any:
 _V1_RENAMES = {"issuanceDate": "validFrom", "expirationDate": "validUntil"}
 
 
-def _adapt_vc1(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Read a VC 1.1 document as VC 2.0; return it and the pointer renames to undo."""
-    ctx = doc.get("@context")
-    if not (isinstance(ctx, list) and ctx and ctx[0] == _VC_V1):
-        return doc, {}
-    adapted = dict(doc)
-    adapted["@context"] = [_VC_V2, *ctx[1:]]
+def _adapt_vc1(
+    doc: dict[str, Any], where: str = ""
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Read a VC 1.1 document as VC 2.0 (and so every VC 1.1 credential nested in a CLR's
+    ``credentialSubject.verifiableCredential``); return it and the pointer renames to undo."""
     back: dict[str, str] = {}
-    for old, new in _V1_RENAMES.items():
-        if old in adapted and new not in adapted:
-            adapted[new] = adapted.pop(old)
-            back["/" + new] = "/" + old
+    adapted = doc
+    ctx = doc.get("@context")
+    if isinstance(ctx, list) and ctx and ctx[0] == _VC_V1:
+        adapted = dict(doc)
+        adapted["@context"] = [_VC_V2, *ctx[1:]]
+        for old, new in _V1_RENAMES.items():
+            if old in adapted and new not in adapted:
+                adapted[new] = adapted.pop(old)
+                back[f"{where}/{new}"] = f"{where}/{old}"
+    subject = adapted.get("credentialSubject")
+    nested = subject.get("verifiableCredential") if isinstance(subject, dict) else None
+    if isinstance(nested, list) and isinstance(subject, dict):
+        items = []
+        for i, item in enumerate(nested):
+            if isinstance(item, dict):
+                item, more = _adapt_vc1(item, f"{where}/credentialSubject/verifiableCredential/{i}")
+                back.update(more)
+            items.append(item)
+        adapted = dict(adapted) if adapted is doc else adapted
+        adapted["credentialSubject"] = {**subject, "verifiableCredential": items}
     return adapted, back
 
 
@@ -208,6 +227,7 @@ def validate_schema(doc: Mapping[str, Any], schema_id: str | None = None) -> lis
         for new, old in back.items():
             if pointer == new or pointer.startswith(new + "/"):
                 pointer = old + pointer[len(new):]
+                break
         message = error.message
         if error.validator == "format" and error.cause is not None:
             message = str(error.cause)

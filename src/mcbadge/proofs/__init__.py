@@ -35,17 +35,19 @@ from mcbadge.proofs._base import (
 from mcbadge.proofs.ed25519_signature_2020 import Ed25519Signature2020
 from mcbadge.proofs.eddsa_jcs_2022 import EddsaJcs2022
 from mcbadge.proofs.eddsa_rdfc_2022 import Eddsa2022Legacy, EddsaRdfc2022
-from mcbadge.proofs.jwt import JwtResult, sign_jwt, verify_jwt
+from mcbadge.proofs.jwt import JwtParts, JwtResult, decode_jwt, sign_jwt, verify_jwt
 
 __all__ = [
     "SUITES",
     "VERIFY_ONLY",
+    "JwtParts",
     "JwtResult",
     "KeyResolver",
     "ProofError",
     "ProofOptions",
     "ProofResult",
     "ProofSuite",
+    "decode_jwt",
     "resolve_did_key",
     "sign",
     "sign_jwt",

@@ -21,6 +21,11 @@ class ProofError(MCBadgeError):
 
     code = "PROOF_ERROR"
 
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
 
 @dataclass(frozen=True, slots=True)
 class ProofOptions:

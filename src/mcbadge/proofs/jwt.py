@@ -37,7 +37,7 @@ from mcbadge.errors import MCBadgeError
 from mcbadge.keys import AnyKey, Ed25519Key, key_from_jwk, key_to_jwk
 from mcbadge.proofs._base import ProofError, resolve_did_key
 
-__all__ = ["JwtResult", "sign_jwt", "verify_jwt"]
+__all__ = ["JwtParts", "JwtResult", "decode_jwt", "sign_jwt", "verify_jwt"]
 
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 _ALLOWED_HEADERS = frozenset({"alg", "kid", "jwk", "typ"})
@@ -162,24 +162,52 @@ def _fail(problem: str, message: str, **kw: Any) -> JwtResult:
     return JwtResult(False, problem=problem, message=message, **kw)
 
 
-def verify_jwt(token: str | bytes, resolve_key: JwtKeyResolver | None = None) -> JwtResult:
-    """Check a compact VC-JWT; never raises on bad input."""
+@dataclass(frozen=True, slots=True)
+class JwtParts:
+    """A compact JWS taken apart, not yet verified."""
+
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    credential: dict[str, Any]
+    where: str
+    """``"payload"`` (VC 2.0: the payload is the credential) or ``"vc"`` (VC 1.1 claim)."""
+    signing_input: bytes
+    signature: bytes
+
+
+def decode_jwt(token: str | bytes) -> JwtParts:
+    """Take a compact VC-JWT apart without checking it (raises
+    :class:`~mcbadge.errors.MCBadgeError` with code ``PARSING_ERROR`` when it is not one)."""
     try:
         text = token.decode("ascii") if isinstance(token, bytes) else token
     except UnicodeDecodeError:
-        return _fail("PARSING_ERROR", "a JWT is ASCII text")
+        raise ProofError("a JWT is ASCII text", "PARSING_ERROR") from None
     text = text.strip()
     if len(text) > MAX_JWT_BYTES or text.count(".") != 2:
-        return _fail("PARSING_ERROR", "not a compact JWS (three base64url parts)")
+        raise ProofError("not a compact JWS (three base64url parts)", "PARSING_ERROR")
     h64, p64, s64 = text.split(".")
     try:
         header = json.loads(_unb64(h64))
         payload = json.loads(_unb64(p64))
         signature = _unb64(s64)
     except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
-        return _fail("PARSING_ERROR", "JWT parts are not base64url JSON")
+        raise ProofError("JWT parts are not base64url JSON", "PARSING_ERROR") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):
-        return _fail("PARSING_ERROR", "JWT header and payload must be JSON objects")
+        raise ProofError("JWT header and payload must be JSON objects", "PARSING_ERROR")
+    credential, where = (payload["vc"], "vc") if "vc" in payload else (
+        {k: v for k, v in payload.items() if k not in _REGISTERED}, "payload")
+    if not isinstance(credential, dict):
+        raise ProofError("the vc claim must be a JSON object", "PARSING_ERROR")
+    return JwtParts(header, payload, credential, where, f"{h64}.{p64}".encode("ascii"), signature)
+
+
+def verify_jwt(token: str | bytes, resolve_key: JwtKeyResolver | None = None) -> JwtResult:
+    """Check a compact VC-JWT; never raises on bad input."""
+    try:
+        parts = decode_jwt(token)
+    except MCBadgeError as exc:
+        return _fail("PARSING_ERROR", exc.message)
+    header, payload, credential, where = parts.header, parts.payload, parts.credential, parts.where
     extra = set(header) - _ALLOWED_HEADERS
     if extra:
         return _fail("INVALID_SIGNATURE", f"JOSE header has disallowed members {sorted(extra)}",
@@ -189,10 +217,6 @@ def verify_jwt(token: str | bytes, resolve_key: JwtKeyResolver | None = None) ->
     alg = header.get("alg")
     if alg not in ("EdDSA", "ES256", "RS256"):
         return _fail("INVALID_SIGNATURE", f"unsupported alg {alg!r}", header=header)
-    credential, where = (payload["vc"], "vc") if "vc" in payload else (
-        {k: v for k, v in payload.items() if k not in _REGISTERED}, "payload")
-    if not isinstance(credential, dict):
-        return _fail("PARSING_ERROR", "the vc claim must be a JSON object", header=header)
     try:
         if isinstance(header.get("jwk"), dict):
             if "d" in header["jwk"]:
@@ -206,7 +230,7 @@ def verify_jwt(token: str | bytes, resolve_key: JwtKeyResolver | None = None) ->
                          header=header, credential=credential)
     except MCBadgeError as exc:
         return _fail(exc.code, exc.message, header=header, credential=credential)
-    if not _verify_bytes(key, str(alg), signature, f"{h64}.{p64}".encode("ascii")):
+    if not _verify_bytes(key, str(alg), parts.signature, parts.signing_input):
         return _fail("INVALID_SIGNATURE", "the JWS signature does not verify", header=header,
                      credential=credential)
     problem = _claims_disagree(payload, credential, where)

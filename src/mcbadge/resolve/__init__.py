@@ -17,6 +17,7 @@ Policy, all on by default:
   ``allow_private=True`` must be explicit (tests, intranets).
 - **Bounded**: connect/read timeouts, at most ``max_bytes`` of body, ``max_redirects`` hops.
 - **JSON only** for :meth:`Fetcher.get_json`: the response must say it is JSON.
+- **Offline** with ``offline=True``: only the ``documents`` given are answered.
 - **Cached** in memory: ``Cache-Control: max-age``, else the caller's ``ttl``, else
   ``default_ttl``.
 """
@@ -113,8 +114,10 @@ class Fetcher:
         default_ttl: float = 300.0,
         verify: Any = True,
         clock: Callable[[], float] = time.monotonic,
+        offline: bool = False,
     ) -> None:
         self.documents = dict(documents or {})
+        self.offline = offline
         self.allow_private = allow_private
         self.allow_http = allow_http
         self.max_bytes = max_bytes
@@ -154,7 +157,13 @@ class Fetcher:
     ) -> Any:
         """GET ``url`` and parse its JSON body, under the policy; cached."""
         if url in self.documents:
-            return self.documents[url]
+            given = self.documents[url]
+            if isinstance(given, str | bytes):
+                try:
+                    return json.loads(given)
+                except (ValueError, UnicodeDecodeError, RecursionError):
+                    raise FetchError(f"the document given for {url} is not JSON", url) from None
+            return given
         now = self._clock()
         with self._lock:
             hit = self._cache.get(url)
@@ -171,7 +180,24 @@ class Fetcher:
                 self._cache[url] = (now + lifetime, value)
         return value
 
-    def _get(self, url: str, accept: str) -> tuple[bytes, float | None]:
+    def get_bytes(self, url: str, *, accept: str = "*/*") -> bytes:
+        """GET ``url`` under the policy and return its body, whatever its type (not cached).
+
+        A ``documents`` entry for ``url`` is returned as UTF-8 (str) or JSON (anything else).
+        """
+        if url in self.documents:
+            doc = self.documents[url]
+            if isinstance(doc, bytes):
+                return doc
+            return doc.encode("utf-8") if isinstance(doc, str) else json.dumps(doc).encode()
+        return self._get(url, accept, any_type=True)[0]
+
+    def _get(
+        self, url: str, accept: str, *, any_type: bool = False
+    ) -> tuple[bytes, float | None]:
+        if self.offline:
+            self._check_url(url)
+            raise FetchError(f"{url} is not among the documents given, and fetching is off", url)
         current = url
         for _ in range(self.max_redirects + 1):
             self._check_url(current)
@@ -186,7 +212,7 @@ class Fetcher:
                     if resp.status_code != 200:
                         raise FetchError(f"{current} answered HTTP {resp.status_code}", url)
                     kind = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-                    if kind not in JSON_TYPES and not kind.endswith("+json"):
+                    if not any_type and kind not in JSON_TYPES and not kind.endswith("+json"):
                         raise FetchError(f"{current} sent {kind or 'no content type'}, not JSON",
                                          url)
                     declared = resp.headers.get("content-length")
