@@ -46,6 +46,7 @@ _KEEP_PROBLEMS = frozenset({
     "VERIFICATION_METHOD_NOT_FOUND", "INVALID_VERIFICATION_METHOD",
 })
 MAX_ENDORSEMENTS = 32
+MAX_PROOFS = 16
 MAX_NESTING = 2
 NOT_RUN_SIGNATURE = "not run: signature invalid"
 
@@ -268,6 +269,9 @@ def verify_embedded_proofs(
     proofs = _list(doc.get("proof"))
     if not proofs:
         return False, "the credential has no proof", "INVALID_SIGNATURE", []
+    if len(proofs) > MAX_PROOFS:
+        return (False, f"{len(proofs)} proofs; at most {MAX_PROOFS} are checked",
+                "INVALID_SIGNATURE", [])
     allowed = run.settings.allowed_suites
     report: list[dict[str, Any]] = []
     counted = failed = 0
