@@ -1,0 +1,165 @@
+"""``mcbadge verify``: check a shared badge (JSON, JWT, baked PNG/SVG, URL or stdin)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mcbadge.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, app, fail, parse_contexts
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for item in values or []:
+        url, sep, file = item.partition("=")
+        if not sep or not url or not file:
+            fail(f"{option} takes URL=PATH, got {item!r}")
+        out[url] = Path(file)
+    return out
+
+
+def _now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        fail(f"--now takes an ISO 8601 date-time such as 2026-01-01T00:00:00Z, got {value!r}")
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+_STYLE = {"passed": "green", "failed": "bold red", "warning": "yellow", "skipped": "dim"}
+
+
+def _rows(result: Any, depth: int = 0) -> list[tuple[str, str, str, str]]:
+    rows = []
+    for check in result.checks:
+        rows.append(("  " * depth + check.id, check.outcome, check.problem or "", check.message))
+        for i, nested in enumerate(check.nested):
+            doc = nested.document or {}
+            issuer = doc.get("issuer")
+            name = issuer.get("id") if isinstance(issuer, dict) else issuer
+            rows.append(("  " * (depth + 1) + f"endorsement {i + 1}",
+                         "passed" if nested.verified else "failed", "", f"by {name}"))
+            rows.extend(_rows(nested, depth + 2))
+    return rows
+
+
+def _print_table(result: Any, recipient: tuple[str, bool] | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=False)
+    doc = result.document or {}
+    issuer = doc.get("issuer")
+    issuer_name = issuer.get("name") if isinstance(issuer, dict) else None
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    verdict = "[bold green]VERIFIED[/]" if result.verified else "[bold red]NOT VERIFIED[/]"
+    title = doc.get("name") if isinstance(doc.get("name"), str) else "credential"
+    console.print(f"{verdict}  {title}")
+    if issuer_id:
+        console.print(f"issuer: {issuer_name + ' ' if isinstance(issuer_name, str) else ''}"
+                      f"<{issuer_id}>")
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("check")
+    table.add_column("outcome")
+    table.add_column("problem")
+    table.add_column("message", overflow="fold")
+    for check_id, outcome, problem, message in _rows(result):
+        table.add_row(check_id, f"[{_STYLE[outcome]}]{outcome}[/]", problem, message)
+    console.print(table)
+    if recipient is not None:
+        who, ok = recipient
+        console.print(f"recipient {who}: " + ("[green]matches[/]" if ok else "[red]no match[/]"))
+
+
+@app.command()
+def verify(
+    source: Annotated[str, typer.Argument(help="A file (JSON, JWT, PNG, SVG), an https URL, "
+                                               "or - for standard input.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    now: Annotated[str | None, typer.Option(
+        help="Judge validity at this time (ISO 8601), not now.")] = None,
+    document: Annotated[list[str] | None, typer.Option(
+        help="URL=PATH: answer a fetch of URL with this file (issuer profile, DID "
+             "document, status list...). Repeatable.")] = None,
+    trust: Annotated[Path | None, typer.Option(
+        help="Trust registry: the issuer must be listed (JSON list or one id per line).")] = None,
+    allow_private_network: Annotated[bool, typer.Option(
+        "--allow-private-network", help="Allow fetches from private and loopback addresses.")
+    ] = False,
+    offline: Annotated[bool, typer.Option(
+        "--offline", help="Fetch nothing; only --document answers.")] = False,
+    status_unreachable: Annotated[str, typer.Option(
+        help="What an unfetchable status list means: fail or warn.")] = "fail",
+    unconfirmed_keys: Annotated[str, typer.Option(
+        help="What a key the issuer's documents could not confirm means: fail or warn.")
+    ] = "fail",
+    recipient: Annotated[str | None, typer.Option(
+        help="Also check the badge belongs to this email address or DID.")] = None,
+    context: Annotated[list[str] | None, typer.Option(
+        help="URL=FILE: trust an extra JSON-LD context. Repeatable.")] = None,
+) -> None:
+    """Verify a badge: exit 0 verified, 1 not verified, 2 unreadable input or usage error."""
+    from mcbadge.jsonld import DocumentLoader
+    from mcbadge.resolve import Fetcher
+    from mcbadge.verification import verify as run_verify
+    from mcbadge.verification.policy import (
+        AllOf,
+        Policy,
+        StatusUnreachable,
+        TrustedIssuers,
+        UnconfirmedKeys,
+    )
+
+    when = _now(now)
+    if status_unreachable not in ("fail", "warn") or unconfirmed_keys not in ("fail", "warn"):
+        fail("--status-unreachable and --unconfirmed-keys take fail or warn")
+    documents: dict[str, bytes] = {}
+    for url, path in _pairs(document, "--document").items():
+        try:
+            documents[url] = path.read_bytes()
+        except OSError as exc:
+            fail(f"cannot read {path}: {exc.strerror}")
+    policies: list[Policy] = [StatusUnreachable(status_unreachable),
+                              UnconfirmedKeys(unconfirmed_keys)]
+    if trust is not None:
+        policies.append(TrustedIssuers(registry=trust))
+    loader = DocumentLoader(extra_contexts=parse_contexts(context)) if context else None
+
+    data: Any
+    if source == "-":
+        data = sys.stdin.buffer.read()
+    elif source.startswith(("https://", "http://")):
+        data = source
+    else:
+        path = Path(source)
+        if not path.is_file():
+            fail(f"cannot read {source}: no such file")
+        data = path
+    with Fetcher(documents=documents, allow_private=allow_private_network,
+                 offline=offline) as fetcher:
+        result = run_verify(data, now=when, policy=AllOf(*policies), fetcher=fetcher,
+                            loader=loader)
+    matched = None
+    if recipient is not None:
+        matched = (recipient, result.is_recipient(recipient))
+    parse = result.check("parse")
+    if not as_json and parse is not None and parse.outcome == "failed":
+        fail(f"cannot read {source}: {parse.message}")
+    if as_json:
+        out = result.to_json()
+        if matched is not None:
+            out["recipient"] = {"value": matched[0], "matches": matched[1]}
+        typer.echo(json.dumps(out, indent=2))
+    else:
+        _print_table(result, matched)
+    if parse is not None and parse.outcome == "failed":
+        raise typer.Exit(EXIT_USAGE)
+    ok = result.verified and (matched is None or matched[1])
+    raise typer.Exit(EXIT_OK if ok else EXIT_INVALID)
