@@ -23,7 +23,9 @@ from typing import Any
 
 from mcbadge.keys import Ed25519Key
 from mcbadge.models import parse_credential, validate_schema
-from mcbadge.proofs import SUITES, sign, verify_proof
+from mcbadge.proofs import SUITES, sign, sign_jwt, verify_proof
+from mcbadge.resolve import Fetcher
+from mcbadge.verification import verify
 
 HERE = Path(__file__).parent
 DATA = HERE / "data" / "ob3-credential-3k.json"
@@ -88,6 +90,33 @@ def main() -> None:
                 print(f"  {suite:<22}{op:<8}{mine:9.3f}{theirs:9.3f}{mine / theirs:8.2f}")
             else:
                 print(f"  {suite:<22}{op:<8}{mine:9.3f}{'-':>9}{'-':>8}")
+    print("\n  mcbadge.verify: every check (parse, context + data-loss, schema, signature,")
+    print("  binding, dates, status, endorsements), did:key issuer, nothing fetched")
+    print("  (each run verifies a different credential: no cache helps across runs)")
+    offline = Fetcher(offline=True)
+
+    def variants(make: Callable[[dict[str, Any]], object]) -> list[object]:
+        out = []
+        for i in range(args.repeat):
+            variant = dict(doc, id=f"urn:uuid:00000000-0000-4000-8000-{i:012d}")
+            out.append(make(variant))
+        return out
+
+    cases: list[tuple[str, list[object]]] = [
+        (f"{suite} (dict)", variants(lambda d, s=suite: sign(d, KEY, suite=s)))  # type: ignore[misc]
+        for suite in SUITES]
+    cases.append(("eddsa-rdfc-2022 (JSON text)", variants(lambda d: json.dumps(sign(d, KEY)))))
+    cases.append(("VC-JWT EdDSA", variants(lambda d: sign_jwt(d, KEY))))
+    for name, sources in cases:
+        result = verify(sources[0], fetcher=offline)  # type: ignore[arg-type]
+        assert result.verified, [(c.id, c.message) for c in result.checks if not c.ok]
+        times = []
+        for source in sources:
+            start = time.perf_counter()
+            verify(source, fetcher=offline)  # type: ignore[arg-type]
+            times.append(time.perf_counter() - start)
+        ms = statistics.median(times) * 1000
+        print(f"  verify {name:<34}{ms:8.3f}  ({1000 / ms:6.0f}/s)")
     if not (PEER / "node_modules").is_dir():
         print("\n(peer not installed: `make peer` with ../shared/peer and node gives the ratios)")
 

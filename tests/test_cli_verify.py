@@ -77,7 +77,7 @@ def test_unreadable_input_and_usage_errors_exit_2(capsys: pytest.CaptureFixture[
 def test_stdin_trust_and_recipient(served: tuple[Issuer, Path, list[str]],
                                    capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    issuer, badge, args = served
+    _issuer, badge, args = served
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(badge.read_bytes())))
     code, out, _ = run(["verify", "-", "--json", *args, *NOW], capsys)
     assert code == 0, out

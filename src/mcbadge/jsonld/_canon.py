@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from collections import OrderedDict
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -120,13 +122,46 @@ def _find_losses(node: Any, where: str, losses: list[str]) -> None:
         _find_losses(value, where if key.startswith("@") else f"{where}/{_short(key)}", losses)
 
 
+_RECENT: OrderedDict[tuple[int, str], list[Any]] = OrderedDict()
+_RECENT_SIZE = 8
+_RECENT_LOCK = threading.Lock()
+
+
 def expand_safely(document: Mapping[str, Any], loader: Any) -> list[Any]:
     """Expand ``document``; raise DataLossError if anything would be dropped or rebased.
 
     Undefined terms are caught by expanding with a sentinel ``@vocab`` in front of the
     document's contexts (a context that defines its own ``@vocab`` overrides it, and then
     nothing is undefined); relative IRIs are caught in the expansion.
+
+    The last few expansions are remembered by (loader, exact JSON text), so a verifier's
+    data-loss check and the signature check that follows expand a document once. Callers
+    must not mutate the returned structure.
     """
+    try:
+        key = (id(loader), json.dumps(document, ensure_ascii=False, allow_nan=False))
+    except (TypeError, ValueError, RecursionError):
+        return _expand_safely(document, loader)
+    with _RECENT_LOCK:
+        hit = _RECENT.get(key)
+        if hit is not None and _RECENT_OWNERS.get(key[0]) is loader:
+            _RECENT.move_to_end(key)
+            return hit
+    expanded = _expand_safely(document, loader)
+    with _RECENT_LOCK:
+        _RECENT[key] = expanded
+        _RECENT_OWNERS[key[0]] = loader
+        while len(_RECENT) > _RECENT_SIZE:
+            old, _ = _RECENT.popitem(last=False)
+            if not any(k[0] == old[0] for k in _RECENT):
+                _RECENT_OWNERS.pop(old[0], None)
+    return expanded
+
+
+_RECENT_OWNERS: dict[int, Any] = {}
+
+
+def _expand_safely(document: Mapping[str, Any], loader: Any) -> list[Any]:
     probe = dict(document)
     probe["@context"] = [_SENTINEL_CONTEXT, *_context_list(document)]
     try:
