@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections import OrderedDict
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
