@@ -6,8 +6,11 @@
 3. Define a micro-credential the way a district would (rubric levels, an alignment, evidence)
    and award it to an educator identified by a salted, hashed email address.
 4. Validate that too, and expand it to JSON-LD with the bundled contexts only (no network).
+5. Sign it (eddsa-rdfc-2022) and verify it check by check, offline: the issuer's profile is
+   given ahead of time, as its web server would answer it.
+6. Tamper with it and verify again: the signature fails and nothing else is trusted.
 
-Later milestones add signing, verification, status lists, baking and bulk issuance here.
+Later milestones add the ledger, status lists, baking and bulk issuance here.
 """
 
 from __future__ import annotations
@@ -34,6 +37,10 @@ from mcbadge import (
     validate_schema,
 )
 from mcbadge.jsonld import DocumentLoader
+from mcbadge.keys import Ed25519Key
+from mcbadge.proofs import sign
+from mcbadge.resolve import Fetcher
+from mcbadge.verification import VerificationResult, verify
 
 HERE = Path(__file__).parent
 
@@ -115,7 +122,39 @@ def main() -> int:
     print("schema:   conforms" if not problems else "\n".join(map(str, problems)))
     expanded = jsonld.expand(credential.to_dict(), DocumentLoader().pyld_options())
     print(f"JSON-LD:  expanded offline with bundled contexts ({len(json.dumps(expanded))} bytes)")
-    return 0 if not problems else 1
+
+    section("5. Sign it and verify it")
+    key = Ed25519Key.from_seed(bytes(32))  # a demo key; real issuers: mcbadge keygen
+    issuer_id = credential.issuer_id
+    method = f"{issuer_id}#key-1"
+    signed = sign(credential.to_dict(), key, verification_method=method)
+    profile = {
+        "@context": ["https://www.w3.org/ns/credentials/v2",
+                     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+        "id": issuer_id, "type": ["Profile"], "name": "Example District PD",
+        "verificationMethod": [{"id": method, "type": "Multikey", "controller": issuer_id,
+                                "publicKeyMultibase": key.public_key_multibase}],
+        "assertionMethod": [method],
+    }
+    fetcher = Fetcher(documents={issuer_id: profile}, offline=True)
+    result = verify(signed, fetcher=fetcher)
+    show(result)
+    print(f"belongs to {email}: {result.is_recipient(email)}")
+
+    section("6. Tamper with it")
+    forged = json.loads(json.dumps(signed))
+    forged["credentialSubject"]["achievement"]["name"] = "Superintendent of Everything"
+    tampered = verify(forged, fetcher=fetcher)
+    show(tampered)
+    ok = not problems and result.verified and not tampered.verified
+    return 0 if ok else 1
+
+
+def show(result: VerificationResult) -> None:
+    print("VERIFIED" if result.verified else "NOT VERIFIED")
+    for check in result.checks:
+        problem = f" [{check.problem}]" if check.problem else ""
+        print(f"  {check.id:<18} {check.outcome:<8}{problem} {check.message}")
 
 
 if __name__ == "__main__":

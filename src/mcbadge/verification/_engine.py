@@ -217,7 +217,8 @@ def _schema(doc: Mapping[str, Any], run: Run, holder: list[AnyCredential]) -> Ch
     # formal-only failure is a warning.
     formal: list[Any] | None = validate_schema(doc, _FORMAL_OB) if kind == "ob" else None
     errors = [] if formal == [] else validate_schema(doc, _ADAPTED_SCHEMA[kind])
-    used = [_ADAPTED_SCHEMA[kind]] if formal is None else [_FORMAL_OB, _ADAPTED_SCHEMA[kind]]
+    used = ([_ADAPTED_SCHEMA[kind]] if formal is None else [_FORMAL_OB] if not formal
+            else [_FORMAL_OB, _ADAPTED_SCHEMA[kind]])
     for entry in _list(doc.get("credentialSchema")):
         if not isinstance(entry, Mapping) or entry.get("type") != "1EdTechJsonSchemaValidator2019":
             continue
