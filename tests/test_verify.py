@@ -505,3 +505,51 @@ def test_every_source_kind(issuer: Issuer, tmp_path: Path) -> None:
     fetched = run(url, issuer, fetcher=offline(issuer.documents(), {url: signed}))
     assert fetched.verified
     assert failed(run("https://nowhere.example/badge", issuer)) == [("parse", "PARSING_ERROR")]
+
+
+def test_jwt_kid_dereferencing_to_a_jwk_or_a_jwk_set(issuer: Issuer) -> None:
+    from mcbadge.keys import JwtKey
+
+    rsa = JwtKey.generate("rsa")
+    doc = issuer.credential()
+    kid = f"{issuer.id}/keys/rsa-1"
+    token = sign_jwt(doc, rsa, kid=kid)
+    public = rsa.to_jwk()
+    jwks = jwks_for(issuer.id, {**public, "kid": kid})
+    result = run(token, issuer, fetcher=offline(issuer.documents(), {kid: public}, jwks))
+    assert result.verified, failed(result)
+    unlisted = run(token, issuer, fetcher=offline(issuer.documents(), {kid: public},
+                                                  jwks_for(issuer.id)))
+    assert failed(unlisted) == [("issuer_binding", "ISSUER_BINDING_ERROR")]
+    set_url = f"https://{issuer.id.split('/')[2]}/.well-known/jwks.json"
+    token = sign_jwt(doc, rsa, kid=f"{set_url}#rsa-1")
+    jwks = {set_url: {"keys": [{**public, "kid": "rsa-1"}]}}
+    assert run(token, issuer, fetcher=offline(issuer.documents(), jwks)).verified
+
+
+def test_status_list_2021(issuer: Issuer) -> None:
+    issuer.bits.set(12, 1)
+    entry = {"id": f"{issuer.list_url}#12", "type": "StatusList2021Entry",
+             "statusPurpose": "revocation", "statusListIndex": "12",
+             "statusListCredential": issuer.list_url}
+    doc = issuer.credential(credentialStatus=entry)
+    doc["@context"].append("https://w3id.org/vc/status-list/2021/v1")
+    signed = issuer.sign(doc)
+    listing = issuer.sign({
+        "@context": ["https://www.w3.org/2018/credentials/v1",
+                     "https://w3id.org/vc/status-list/2021/v1",
+                     "https://w3id.org/security/data-integrity/v2"],
+        "id": issuer.list_url, "type": ["VerifiableCredential", "StatusList2021Credential"],
+        "issuer": issuer.id, "issuanceDate": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": f"{issuer.list_url}#list", "type": "StatusList2021",
+                              "statusPurpose": "revocation",
+                              "encodedList": issuer.bits.encode()[1:]},  # bare base64url
+    })
+    docs = {**issuer.documents(), issuer.list_url: listing}
+    assert failed(run(signed, issuer, fetcher=offline(docs))) == [
+        ("revocation_status", "CREDENTIAL_REVOKED")]
+    issuer.bits.set(12, 0)
+    docs[issuer.list_url] = issuer.sign({**{k: v for k, v in listing.items() if k != "proof"},
+                                         "credentialSubject": {**listing["credentialSubject"],
+                                         "encodedList": issuer.bits.encode()[1:]}})
+    assert run(signed, issuer, fetcher=offline(docs)).verified

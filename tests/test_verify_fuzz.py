@@ -155,3 +155,20 @@ def test_hostile_documents() -> None:
     real = load_json(VALIDATOR / "ob30/simple.json")
     real["proof"] = [real["proof"]] * 200 if isinstance(real["proof"], dict) else real["proof"]
     assert not verify(real).verified
+
+
+@FUZZ
+@given(st.binary(max_size=1024) | st.text(max_size=300).map(str.encode))
+def test_any_file_and_any_url_body(data: bytes) -> None:
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "badge"
+        path.write_bytes(data)
+        assert not verify(path).verified
+        assert not verify(str(path)).verified
+    url = "https://badges.example/shared/1"
+    result = mcbadge.verify(url, now=NOW, fetcher=offline({url: data}))
+    _check(result)
+    assert not result.verified

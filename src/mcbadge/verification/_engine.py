@@ -362,7 +362,7 @@ def bind_key(issuer: str | None, resolved: ResolvedKey, run: Run,
                     "assertionMethod", "ISSUER_BINDING_ERROR")
         return "passed", f"key {method} belongs to {issuer}", None
     if issuer.startswith("https://"):
-        if method == "jwk":
+        if method == "jwk" or (resolved.controller is None and resolved.document is not None):
             return _bind_jwk(issuer, resolved, run, kid, unconfirmed)
         self_contained = method.startswith("did:key:")
         if resolved.controller != issuer and not self_contained:

@@ -82,6 +82,18 @@ def _fragment_key(method: str) -> Ed25519Key | None:
         return None
 
 
+def _jwk_at(doc: Mapping[str, Any], method: str) -> Mapping[str, Any] | None:
+    if "kty" in doc:
+        return doc
+    keys = doc.get("keys")
+    fragment = method.partition("#")[2]
+    if isinstance(keys, list) and fragment:
+        for jwk in keys:
+            if isinstance(jwk, Mapping) and jwk.get("kid") in (fragment, method):
+                return jwk
+    return None
+
+
 def same_key(a: AnyKey, b: AnyKey) -> bool:
     pa, pb = key_to_jwk(a), key_to_jwk(b)
     return all(pa.get(m) == pb.get(m) for m in ("kty", "crv", "x", "y", "n", "e"))
@@ -173,6 +185,10 @@ class KeyDirectory:
         if not isinstance(doc, Mapping):
             raise KeyResolutionError(f"{base} is not a JSON object",
                                      "VERIFICATION_METHOD_NOT_FOUND")
+        jwk = _jwk_at(doc, method)
+        if jwk is not None:  # a JWT kid that dereferences to a JWK (or a JWK set entry)
+            return ResolvedKey(_key_from_method({"publicKeyJwk": jwk}, method), method, None,
+                               base)
         if doc.get("id") == method or ("#" not in method and "controller" in doc):
             vm: Mapping[str, Any] | None = doc
         else:
@@ -220,7 +236,7 @@ class KeyDirectory:
                 continue
             if "iss" in jwk and jwk["iss"] != issuer:
                 continue
-            if kid is not None and "kid" in jwk and jwk["kid"] != kid:
+            if kid is not None and "kid" in jwk and jwk["kid"] not in (kid, kid.partition("#")[2]):
                 continue
             try:
                 if same_key(key_from_jwk(jwk), key):
