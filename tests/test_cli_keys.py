@@ -96,7 +96,7 @@ def test_sign_with_the_w3c_vector_key_and_an_extra_context(tmp_path: Path, capsy
         (["sign", "--key", "{missing}", "{doc}"], "cannot read key file"),
         (["sign", "--key", "{key}", "{garbage}"], "not valid JSON"),
         (["sign", "--key", "{p256}", "{doc}"], "needs an Ed25519 key"),
-        (["sign", "--key", "{key}", "--context", "nourl", "{doc}"], "URL=FILE"),
+        (["sign", "--key", "{key}", "--context", "nourl", "{doc}"], "URL=PATH"),
         (["sign", "--key", "{key}", "{undefined_term}"], "drop or rebase"),
         (["sign", "--key", "{key}", "{unknown_ctx}"], "unknown JSON-LD context"),
         (["keygen", "--type", "p256", "--seed", "00", "-o", "{new}"], "only with --type ed25519"),

@@ -61,15 +61,20 @@ def read_json_file(path: Path | str) -> Any:
     return loads_strict(data)
 
 
-def parse_contexts(values: list[str] | None) -> dict[str, Path]:
-    """``URL=FILE`` pairs for ``--context``."""
+def parse_pairs(values: list[str] | None, option: str) -> dict[str, Path]:
+    """``URL=PATH`` pairs given to a repeatable option, failing with one line."""
     out: dict[str, Path] = {}
     for item in values or []:
         url, sep, file = item.partition("=")
         if not sep or not url or not file:
-            fail(f"--context takes URL=FILE, got {item!r}")
+            fail(f"{option} takes URL=PATH, got {item!r}")
         out[url] = Path(file)
     return out
+
+
+def parse_contexts(values: list[str] | None) -> dict[str, Path]:
+    """``URL=FILE`` pairs for ``--context``."""
+    return parse_pairs(values, "--context")
 
 
 # the commands register themselves on `app`

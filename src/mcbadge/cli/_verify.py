@@ -10,17 +10,15 @@ from typing import Annotated, Any
 
 import typer
 
-from mcbadge.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, app, fail, parse_contexts
-
-
-def _pairs(values: list[str] | None, option: str) -> dict[str, Path]:
-    out: dict[str, Path] = {}
-    for item in values or []:
-        url, sep, file = item.partition("=")
-        if not sep or not url or not file:
-            fail(f"{option} takes URL=PATH, got {item!r}")
-        out[url] = Path(file)
-    return out
+from mcbadge.cli import (
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_USAGE,
+    app,
+    fail,
+    parse_contexts,
+    parse_pairs,
+)
 
 
 def _now(value: str | None) -> datetime | None:
@@ -121,7 +119,7 @@ def verify(
     if status_unreachable not in ("fail", "warn") or unconfirmed_keys not in ("fail", "warn"):
         fail("--status-unreachable and --unconfirmed-keys take fail or warn")
     documents: dict[str, bytes] = {}
-    for url, path in _pairs(document, "--document").items():
+    for url, path in parse_pairs(document, "--document").items():
         try:
             documents[url] = path.read_bytes()
         except OSError as exc:

@@ -97,6 +97,11 @@ def _one_purpose(
     return Check(check_id, worst[0], worst[1], worst[2], {"entries": details})
 
 
+def _issuer_of(doc: Mapping[str, Any]) -> Any:
+    issuer = doc.get("issuer")
+    return issuer.get("id") if isinstance(issuer, Mapping) else issuer
+
+
 def _unreachable(run: Run, message: str, problem: str = "STATUS_LIST_NOT_FOUND") -> Verdict:
     if run.settings.status_unreachable == "warn":
         return "warning", message, problem
@@ -121,8 +126,7 @@ def _revocation_list(doc: Mapping[str, Any], issuer: str | None, entry: Mapping[
         return problem
     if not isinstance(listing, Mapping):
         return "failed", f"{url} is not a revocation list", "STATUS_LIST_DECODING_ERROR"
-    list_issuer = listing.get("issuer")
-    list_issuer = list_issuer.get("id") if isinstance(list_issuer, Mapping) else list_issuer
+    list_issuer = _issuer_of(listing)
     if list_issuer is not None and list_issuer != issuer:
         return ("failed", f"revocation list {url} is issued by {list_issuer}, not {issuer}",
                 "STATUS_LIST_ISSUER_MISMATCH")
@@ -148,8 +152,7 @@ def _bitstring(issuer: str | None, entry: Mapping[str, Any], run: Run, purpose: 
     ok, message, _problem, _report = verify_proofs(listing, run, signers)
     if not ok:
         return "failed", f"status list {url}: {message}", "STATUS_LIST_SIGNATURE_ERROR"
-    list_issuer = listing.get("issuer")
-    list_issuer = list_issuer.get("id") if isinstance(list_issuer, Mapping) else list_issuer
+    list_issuer = _issuer_of(listing)
     if list_issuer != issuer:
         return ("failed", f"status list {url} is issued by {list_issuer}, not {issuer}",
                 "STATUS_LIST_ISSUER_MISMATCH")
