@@ -177,3 +177,20 @@ def test_tampered_bundled_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> No
     finally:
         mj._bundled_bytes.cache_clear()
         mj._bundled_parsed.cache_clear()
+
+
+def test_remembered_expansions_are_equal_to_fresh_ones_and_never_mutated() -> None:
+    import copy
+
+    from mcbadge.jsonld._canon import _expand_safely, canonical_nquads, expand_safely
+
+    doc = load_json(SPEC / "ob-v3p0-test-vector/credential.json")
+    loader = mj.DocumentLoader()
+    first = canonical_nquads(doc, loader)
+    snapshot = copy.deepcopy(expand_safely(doc, loader))
+    assert canonical_nquads(copy.deepcopy(doc), loader) == first  # served from memory
+    assert expand_safely(doc, loader) == snapshot == _expand_safely(doc, loader)
+    changed = {**doc, "name": "Another name"}
+    assert canonical_nquads(changed, loader) != first
+    other = mj.DocumentLoader()
+    assert canonical_nquads(doc, other) == first
