@@ -1,9 +1,11 @@
 """Baked badges: an Open Badges 3.0 credential carried inside a PNG or SVG image.
 
 ```python
-from mcbadge.baking import extract
+from mcbadge.baking import bake, extract, unbake
 
-text = extract(open("badge.png", "rb").read())   # the credential JSON, or a compact JWS
+baked = bake(png_bytes, signed_credential)        # dict, JSON text or a compact JWS
+text = extract(baked)                              # the credential JSON, or a compact JWS
+found = unbake(open("old-badge.png", "rb").read()) # also reads OB 2.0 images, and says so
 ```
 
 OB 3.0 §5.3 (baking):
@@ -17,23 +19,46 @@ OB 3.0 §5.3 (baking):
 
 Readers are bounded: at most :data:`MAX_IMAGE_BYTES` of image, chunk lengths checked against
 the data actually present, and CRCs verified.
+
+Baking keeps the rest of the image byte for byte: a PNG gets one ``iTXt`` chunk just before
+``IEND``; an SVG gets the namespace declaration (if missing) on its root and one element right
+after the root's start tag. Baking an already baked image replaces its credential.
+
+Open Badges 2.0 images (PNG keyword ``openbadges``, SVG ``<openbadges:assertion>`` in the
+``http://openbadges.org`` namespace) are read by :func:`unbake` and reported as version 2.0.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import struct
 import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from mcbadge.errors import BakingError
 
-__all__ = ["MAX_IMAGE_BYTES", "OB3_SVG_NAMESPACE", "PNG_KEYWORD", "extract", "image_kind"]
+__all__ = [
+    "MAX_IMAGE_BYTES",
+    "OB3_SVG_NAMESPACE",
+    "PNG_KEYWORD",
+    "Baked",
+    "bake",
+    "extract",
+    "image_kind",
+    "unbake",
+]
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_KEYWORD = b"openbadgecredential"
+OB2_PNG_KEYWORD = b"openbadges"
 OB3_SVG_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
+OB2_SVG_NAMESPACE = "http://openbadges.org"
 MAX_IMAGE_BYTES = 32 * 1024 * 1024
 """Images larger than this are refused before any parsing."""
 
@@ -48,19 +73,136 @@ def image_kind(data: bytes) -> str | None:
     return None
 
 
-def extract(data: bytes) -> str:
-    """The credential baked into a PNG or SVG image: JSON text or a compact JWS.
+@dataclass(frozen=True, slots=True)
+class Baked:
+    """What an image carries."""
 
-    Raises :class:`~mcbadge.errors.BakingError` when the image is malformed or carries none.
-    """
+    text: str
+    """The credential JSON or compact JWS (OB 2.0: the assertion JSON, URL or JWS)."""
+    version: str
+    """``"3.0"`` or ``"2.0"``."""
+    image: str
+    """``"png"`` or ``"svg"``."""
+
+    @property
+    def format(self) -> str:
+        """``"json"``, ``"jwt"`` or (OB 2.0 hosted assertions) ``"url"``."""
+        stripped = self.text.lstrip()
+        if stripped.startswith("{"):
+            return "json"
+        return "url" if stripped.startswith(("http://", "https://")) else "jwt"
+
+
+def _check_size(data: bytes) -> str:
     if len(data) > MAX_IMAGE_BYTES:
         raise BakingError(f"image is larger than {MAX_IMAGE_BYTES} bytes")
     kind = image_kind(data)
+    if kind is None:
+        raise BakingError("not a PNG or SVG image")
+    return kind
+
+
+def extract(data: bytes) -> str:
+    """The OB 3.0 credential baked into a PNG or SVG image: JSON text or a compact JWS.
+
+    Raises :class:`~mcbadge.errors.BakingError` when the image is malformed or carries none
+    (an OB 2.0 image is named as such).
+    """
+    found = unbake(data)
+    if found.version != "3.0":
+        raise BakingError("this is an Open Badges 2.0 baked image, not an OB 3.0 credential")
+    return found.text
+
+
+def unbake(data: bytes) -> Baked:
+    """Read the credential (OB 3.0) or assertion (OB 2.0) baked into a PNG or SVG."""
+    kind = _check_size(data)
     if kind == "png":
-        return _extract_png(data)
-    if kind == "svg":
-        return _extract_svg(data)
-    raise BakingError("not a PNG or SVG image")
+        text, version = _extract_png(data)
+    else:
+        text, version = _extract_svg(data)
+    return Baked(text, version, kind)
+
+
+_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+def _credential_text(credential: Mapping[str, Any] | str | bytes) -> str:
+    if isinstance(credential, Mapping):
+        return json.dumps(credential, ensure_ascii=False, separators=(",", ":"))
+    text = credential.decode("utf-8") if isinstance(credential, bytes) else credential
+    text = text.strip()
+    if not text.startswith("{") and not _JWS.fullmatch(text):
+        raise BakingError("a baked credential is JSON or a compact JWS")
+    return text
+
+
+def bake(image: bytes, credential: Mapping[str, Any] | str | bytes) -> bytes:
+    """Return ``image`` (PNG or SVG) with ``credential`` baked in, replacing any credential
+    it already carries. The rest of the image is kept byte for byte."""
+    kind = _check_size(image)
+    text = _credential_text(credential)
+    return _bake_png(image, text) if kind == "png" else _bake_svg(image, text)
+
+
+def _itxt(keyword: bytes, text: str) -> bytes:
+    body = keyword + b"\x00\x00\x00" + b"\x00" + b"\x00" + text.encode("utf-8")
+    return (struct.pack(">I", len(body)) + b"iTXt" + body
+            + struct.pack(">I", zlib.crc32(b"iTXt" + body)))
+
+
+def _bake_png(data: bytes, text: str) -> bytes:
+    out = [PNG_SIGNATURE]
+    pos = len(PNG_SIGNATURE)
+    saw_end = False
+    for kind, body in _iter_png_chunks(data):
+        size = 12 + len(body)
+        raw = data[pos : pos + size]
+        pos += size
+        if kind == b"iTXt" and body.partition(b"\x00")[0] == PNG_KEYWORD:
+            continue  # re-baking replaces
+        if kind == b"IEND":
+            out.append(_itxt(PNG_KEYWORD, text))
+            saw_end = True
+        out.append(raw)
+    if not saw_end:
+        raise BakingError("the PNG has no IEND chunk")
+    out.append(data[pos:])
+    return b"".join(out)
+
+
+_ROOT_TAG = re.compile(rb"<svg(?=[\s>/])(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.S)
+
+
+def _bake_svg(data: bytes, text: str) -> bytes:
+    _extract_svg(data, require=False)  # well-formed, and safe to parse
+    ns = OB3_SVG_NAMESPACE.encode()
+    match = _ROOT_TAG.search(data)
+    if match is None:
+        raise BakingError("the SVG has no <svg> root element")
+    start_tag = match.group(0)
+    declared = re.search(rb"xmlns:([A-Za-z_][\w.-]*)\s*=\s*[\"']" + re.escape(ns) + rb"[\"']",
+                         start_tag)
+    prefix = declared.group(1) if declared else b"openbadges"
+    if declared is None:
+        if re.search(rb"xmlns:openbadges\s*=", start_tag):
+            raise BakingError("the SVG binds the openbadges prefix to another namespace")
+        closing = b"/>" if start_tag.endswith(b"/>") else b">"
+        start_tag = start_tag[: -len(closing)] + b' xmlns:openbadges="' + ns + b'"' + closing
+    if start_tag.endswith(b"/>"):
+        raise BakingError("the SVG root element is empty")
+    body = data[match.end():]
+    name = re.escape(prefix) + rb":credential"
+    element = re.compile(rb"<" + name + rb"\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*"
+                         rb"(?:/>|>.*?</" + name + rb"\s*>)\s*", re.S)
+    body = element.sub(b"", body)
+    if text.startswith("{"):
+        safe = text.replace("]]>", "]]]]><![CDATA[>")
+        baked = (b"<" + prefix + b":credential><![CDATA[" + safe.encode("utf-8") + b"]]></"
+                 + prefix + b":credential>")
+    else:
+        baked = b"<" + prefix + b':credential verify="' + text.encode("ascii") + b'"/>'
+    return data[: match.start()] + start_tag + baked + body
 
 
 def _iter_png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
@@ -85,12 +227,16 @@ def _iter_png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     return chunks
 
 
-def _extract_png(data: bytes) -> str:
+def _extract_png(data: bytes) -> tuple[str, str]:
+    legacy: str | None = None
     for kind, body in _iter_png_chunks(data):
-        if kind != b"iTXt":
+        if kind not in (b"iTXt", b"tEXt"):
             continue
         keyword, sep, rest = body.partition(b"\x00")
-        if not sep or keyword != PNG_KEYWORD:
+        if sep and keyword == OB2_PNG_KEYWORD and legacy is None:
+            legacy = _ob2_png_text(kind, rest)
+            continue
+        if kind != b"iTXt" or not sep or keyword != PNG_KEYWORD:
             continue
         if len(rest) < 2:
             raise BakingError("the openbadgecredential iTXt chunk is truncated")
@@ -102,13 +248,33 @@ def _extract_png(data: bytes) -> str:
         if compressed:
             raise BakingError("the openbadgecredential iTXt chunk is compressed; OB 3.0 forbids it")
         try:
-            return text.decode("utf-8")
+            return text.decode("utf-8"), "3.0"
         except UnicodeDecodeError:
             raise BakingError("the baked credential is not UTF-8 text") from None
+    if legacy is not None:
+        return legacy, "2.0"
     raise BakingError("the PNG carries no openbadgecredential iTXt chunk")
 
 
-def _extract_svg(data: bytes) -> str:
+def _ob2_png_text(kind: bytes, rest: bytes) -> str:
+    if kind == b"tEXt":
+        return rest.decode("latin-1")
+    if len(rest) < 2:
+        raise BakingError("the openbadges iTXt chunk is truncated")
+    _language, _, rest2 = rest[2:].partition(b"\x00")
+    _translated, _, text = rest2.partition(b"\x00")
+    if rest[0]:
+        try:
+            text = zlib.decompressobj().decompress(text, MAX_IMAGE_BYTES)
+        except zlib.error:
+            raise BakingError("the openbadges iTXt chunk is not valid zlib data") from None
+    try:
+        return text.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BakingError("the baked assertion is not UTF-8 text") from None
+
+
+def _extract_svg(data: bytes, *, require: bool = True) -> tuple[str, str]:
     try:
         root = SafeET.fromstring(data)  # entities and external references refused
     except DefusedXmlException as exc:
@@ -117,16 +283,20 @@ def _extract_svg(data: bytes) -> str:
         raise BakingError(f"SVG is not well-formed XML: {exc}") from None
     except RecursionError:
         raise BakingError("SVG is nested too deeply") from None
+    if not require:
+        return "", ""
+    version = "3.0"
     tag = f"{{{OB3_SVG_NAMESPACE}}}credential"
-    element = root.find(tag)
+    element = next(root.iter(tag), None)
     if element is None:
-        element = next(root.iter(tag), None)
+        version = "2.0"
+        element = next(root.iter(f"{{{OB2_SVG_NAMESPACE}}}assertion"), None)
     if element is None:
         raise BakingError("the SVG carries no <openbadges:credential> element")
     jws = element.get("verify")
     if jws:
-        return jws.strip()
+        return jws.strip(), version
     text = (element.text or "").strip()
     if not text:
         raise BakingError("the <openbadges:credential> element is empty")
-    return text
+    return text, version

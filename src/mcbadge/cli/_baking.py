@@ -1,0 +1,55 @@
+"""``mcbadge bake`` and ``mcbadge unbake``: credentials in PNG and SVG images."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mcbadge.cli import app, fail
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+
+
+@app.command()
+def bake(
+    image: Annotated[Path, typer.Argument(help="The PNG or SVG badge image.")],
+    credential: Annotated[Path, typer.Argument(
+        help="The signed credential: a JSON file or a compact JWT file (- for stdin).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the image.")],
+) -> None:
+    """Bake a credential into a PNG or SVG (replacing any it already carries)."""
+    from mcbadge.baking import bake as bake_image
+
+    baked = bake_image(_read(image), _read(credential))
+    fd, tmp = tempfile.mkstemp(dir=output.parent or Path("."), prefix=f".{output.name}.")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(baked)
+        os.replace(tmp, output)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        fail(f"cannot write {output}: {exc.strerror}")
+    typer.echo(f"baked into {output}", err=True)
+
+
+@app.command()
+def unbake(
+    image: Annotated[Path, typer.Argument(help="A baked PNG or SVG (- for stdin).")],
+) -> None:
+    """Print the credential baked into an image (an OB 2.0 image is named as such)."""
+    from mcbadge.baking import unbake as unbake_image
+
+    found = unbake_image(_read(image))
+    if found.version != "3.0":
+        typer.echo(f"mcbadge: note: an Open Badges {found.version} image", err=True)
+    typer.echo(found.text)
