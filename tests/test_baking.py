@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import struct
 import zlib
@@ -92,7 +93,7 @@ def test_ob2_images_are_read_and_named() -> None:
     svg = (b'<svg xmlns="http://www.w3.org/2000/svg" xmlns:openbadges="http://openbadges.org">'
            b'<openbadges:assertion verify="' + url.encode() + b'"/></svg>')
     assert unbake(svg).version == "2.0" and unbake(svg).format == "url"
-    with pytest.raises(BakingError, match="2.0"):
+    with pytest.raises(BakingError, match=r"2\.0"):
         extract(png)
     result = mcbadge.verify(svg, now=NOW, fetcher=offline({}))
     assert result.problems == ["PARSING_ERROR"] and "2.0" in result.checks[0].message
@@ -130,10 +131,8 @@ def test_any_json_object_round_trips(extra: dict[str, Any]) -> None:
 @given(st.binary(max_size=400))
 def test_unbake_garbage_raises_only_baking_error(data: bytes) -> None:
     for candidate in (data, b"\x89PNG\r\n\x1a\n" + data, b"<svg>" + data):
-        try:
+        with contextlib.suppress(BakingError):
             unbake(candidate)
-        except BakingError:
-            pass
 
 
 def test_cli_bake_and_unbake(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
