@@ -180,12 +180,24 @@ def test_tampered_bundled_file_is_refused(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_remembered_expansions_are_equal_to_fresh_ones_and_never_mutated() -> None:
+    from mcbadge.jsonld._canon import (
+        expand_safely,
+        remembering_expansions,
+    )
+
+    doc = load_json(SPEC / "ob-v3p0-test-vector/credential.json")
+    loader = mj.DocumentLoader()
+    assert expand_safely(doc, loader) is not expand_safely(doc, loader)  # no memo by default
+    with remembering_expansions():
+        assert expand_safely(doc, loader) is expand_safely(doc, loader)
+        _remembered_checks(doc, loader)
+
+
+def _remembered_checks(doc: Any, loader: Any) -> None:
     import copy
 
     from mcbadge.jsonld._canon import _expand_safely, canonical_nquads, expand_safely
 
-    doc = load_json(SPEC / "ob-v3p0-test-vector/credential.json")
-    loader = mj.DocumentLoader()
     first = canonical_nquads(doc, loader)
     snapshot = copy.deepcopy(expand_safely(doc, loader))
     assert canonical_nquads(copy.deepcopy(doc), loader) == first  # served from memory

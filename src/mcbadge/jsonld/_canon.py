@@ -6,7 +6,9 @@ import json
 import threading
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from cachetools import LRUCache
@@ -122,6 +124,19 @@ def _find_losses(node: Any, where: str, losses: list[str]) -> None:
         _find_losses(value, where if key.startswith("@") else f"{where}/{_short(key)}", losses)
 
 
+_REMEMBER: ContextVar[bool] = ContextVar("mcbadge_remember_expansions", default=False)
+
+
+@contextmanager
+def remembering_expansions() -> Iterator[None]:
+    """Within this block, :func:`expand_safely` reuses recent expansions of equal documents."""
+    token = _REMEMBER.set(True)
+    try:
+        yield
+    finally:
+        _REMEMBER.reset(token)
+
+
 _RECENT: OrderedDict[tuple[int, str], list[Any]] = OrderedDict()
 _RECENT_SIZE = 8
 _RECENT_LOCK = threading.Lock()
@@ -134,10 +149,13 @@ def expand_safely(document: Mapping[str, Any], loader: Any) -> list[Any]:
     document's contexts (a context that defines its own ``@vocab`` overrides it, and then
     nothing is undefined); relative IRIs are caught in the expansion.
 
-    The last few expansions are remembered by (loader, exact JSON text), so a verifier's
-    data-loss check and the signature check that follows expand a document once. Callers
-    must not mutate the returned structure.
+    Inside :func:`remembering_expansions` (a verification run), the last few expansions are
+    remembered by (loader, exact JSON text), so the data-loss check and the signature check
+    that follows expand a document once; elsewhere (signing, bulk loops) nothing is kept.
+    Callers must not mutate the returned structure.
     """
+    if not _REMEMBER.get():
+        return _expand_safely(document, loader)
     try:
         key = (id(loader), json.dumps(document, ensure_ascii=False, allow_nan=False))
     except (TypeError, ValueError, RecursionError):

@@ -22,6 +22,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from mcbadge.jsonld import DocumentLoader, default_document_loader
+from mcbadge.jsonld._canon import remembering_expansions
 from mcbadge.resolve import Fetcher
 from mcbadge.verification._engine import Run, verify_source
 from mcbadge.verification._keys import KeyDirectory
@@ -71,7 +72,8 @@ def verify(
     client = fetcher if fetcher is not None else Fetcher()
     try:
         run = Run(when, settings, client, loader or default_document_loader(), KeyDirectory(client))
-        return verify_source(source, run)
+        with remembering_expansions():
+            return verify_source(source, run)
     finally:
         if own:
             client.close()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from mcbadge.errors import (
@@ -15,7 +15,7 @@ from mcbadge.errors import (
     MCBadgeError,
     ModelValidationError,
 )
-from mcbadge.jsonld import DocumentLoader, default_document_loader
+from mcbadge.jsonld import DocumentLoader
 from mcbadge.jsonld._canon import expand_safely
 from mcbadge.keys import key_from_jwk
 from mcbadge.models import AnyCredential, DateTimeZ, parse_credential
@@ -505,11 +505,10 @@ def _endorsements(doc: Mapping[str, Any], run: Run) -> Check:
         return Check("endorsements", "failed",
                      f"{len(found)} embedded endorsements; at most {MAX_ENDORSEMENTS} are checked",
                      "ENDORSEMENT_INVALID")
-    nested_settings = Settings(
-        clock_skew=run.settings.clock_skew, allowed_suites=run.settings.allowed_suites,
-        status_unreachable=run.settings.status_unreachable,
-        unconfirmed_keys=run.settings.unconfirmed_keys,
-    )
+    # an endorser is a third party: the trust registry and the credential's own
+    # requirements (status, age) do not apply to it; keys, suites and leniency do
+    nested_settings = replace(run.settings, trusted_issuers=[], required_status=frozenset(),
+                              max_age=None, vacuous=False)
     child = Run(run.now, nested_settings, run.fetcher, run.loader, run.keys, run.depth + 1,
                 run.fetched_schemas)
     results = []
@@ -540,11 +539,3 @@ def _registered(doc: Mapping[str, Any], run: Run) -> Check:
     return Check("registered_issuer", "failed",
                  f"issuer {issuer or '(none)'} is not in the trust registry",
                  "ISSUER_NOT_REGISTERED")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def default_loader() -> DocumentLoader:
-    return default_document_loader()
