@@ -135,3 +135,28 @@ def test_signed_ob3_credential_with_awkward_strings_verifies() -> None:
     doc = _credential(description="tab\tcr\r\nctl\x01\x7f emoji 🎓 combining e\u0301").to_dict()
     signed = sign(doc, Ed25519Key.generate(), suite="eddsa-jcs-2022")
     assert verify_proof(signed, signed["proof"]).verified
+
+
+_TEXT = st.text(st.characters(codec="utf-8") | st.sampled_from("\x00\x1f\x7f\u2028\ue000\U0001f393"))
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | _TEXT
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON)
+@settings(max_examples=300, deadline=None)
+def test_fast_path_writes_what_the_general_encoder_writes(value: Any) -> None:
+    from mcbadge._private import jcs
+
+    out: list[str] = []
+    jcs._encode(value, out)
+    assert canonicalize(value) == "".join(out).encode("utf-8")
+
+
+def test_keys_beyond_the_bmp_sort_by_utf16_even_on_the_fast_path() -> None:
+    # U+E000 sorts after U+1F393 by code point but before it by UTF-16 code unit
+    value = {"\U0001f393": 1, "\ue000": 2}
+    assert canonicalize(value) == '{"\U0001f393":1,"\ue000":2}'.encode()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mcbadge.errors import KeyFormatError
 from mcbadge.keys import Ed25519Key, did_key_document, public_key_from_multibase
@@ -184,3 +186,16 @@ def test_did_web_document_lists_keys_as_assertion_methods() -> None:
     assert vm["id"] == "did:web:example.com:issuers:1#key-1"
     assert vm["publicKeyMultibase"] == key.public_key_multibase
     assert doc["assertionMethod"] == [vm["id"]]
+
+
+@given(st.binary(max_size=80))
+def test_base58_matches_the_digit_by_digit_definition(data: bytes) -> None:
+    from mcbadge._private.multibase import _ALPHABET, b58decode, b58encode
+
+    num, digits = int.from_bytes(data, "big"), ""
+    while num:
+        num, rem = divmod(num, 58)
+        digits = _ALPHABET[rem] + digits
+    expected = "1" * (len(data) - len(data.lstrip(b"\0"))) + digits
+    assert b58encode(data) == expected
+    assert b58decode(expected) == data

@@ -18,6 +18,7 @@ read, and when the public key is given too it must match.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import secrets
@@ -72,7 +73,12 @@ def public_key_from_multibase(value: str) -> Ed25519PublicKey:
 
 
 def _public_multibase(public: Ed25519PublicKey) -> str:
-    return multibase_encode(ED25519_PUB + public.public_bytes(Encoding.Raw, PublicFormat.Raw))
+    return _raw_public_multibase(public.public_bytes(Encoding.Raw, PublicFormat.Raw))
+
+
+@functools.lru_cache(maxsize=256)
+def _raw_public_multibase(raw: bytes) -> str:
+    return multibase_encode(ED25519_PUB + raw)
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,8 +87,36 @@ def _encode(value: Any, out: list[str]) -> None:
         raise CanonicalizationError(f"{type(value).__name__} is not a JSON value")
 
 
+def _plain(value: Any, depth: int = 0) -> bool:
+    """Whether ``json.dumps(sort_keys=True)`` writes ``value`` exactly as JCS does: no
+    floats, integers JCS represents exactly, keys whose code-point order is their UTF-16
+    order (no characters beyond the BMP in keys)."""
+    if depth > 100:
+        return False
+    if isinstance(value, str) or value is None or value is True or value is False:
+        return True
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str) or not (key.isascii() or max(key) < "\U00010000"):
+                return False
+            if not _plain(item, depth + 1):
+                return False
+        return True
+    if isinstance(value, list):
+        return all(_plain(item, depth + 1) for item in value)
+    return type(value) is int and abs(value) <= _MAX_SAFE_INTEGER
+
+
 def canonicalize(value: Any) -> bytes:
     """The JCS canonical UTF-8 bytes of a JSON value."""
+    if _plain(value):
+        # json's C encoder escapes strings exactly as ECMAScript's JSON.stringify does
+        try:
+            return json.dumps(
+                value, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+            ).encode("utf-8")
+        except UnicodeEncodeError:
+            raise CanonicalizationError("a string holds an unpaired surrogate") from None
     out: list[str] = []
     try:
         _encode(value, out)

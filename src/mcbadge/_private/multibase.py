@@ -9,14 +9,20 @@ ED25519_PUB = b"\xed\x01"  # multicodec 0xed, varint-encoded
 ED25519_PRIV = b"\x80\x26"  # multicodec 0x1300, varint-encoded
 
 
+_CHUNK = 58**10  # ten base58 digits per big-integer division
+
+
 def b58encode(data: bytes) -> str:
     zeros = len(data) - len(data.lstrip(b"\0"))
     num = int.from_bytes(data, "big")
-    out = []
+    out: list[str] = []
     while num:
-        num, rem = divmod(num, 58)
-        out.append(_ALPHABET[rem])
-    return "1" * zeros + "".join(reversed(out))
+        num, chunk = divmod(num, _CHUNK)
+        for _ in range(10):
+            chunk, rem = divmod(chunk, 58)
+            out.append(_ALPHABET[rem])
+    text = "".join(reversed(out)).lstrip("1")
+    return "1" * zeros + text
 
 
 def b58decode(text: str) -> bytes:
