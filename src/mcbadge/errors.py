@@ -19,8 +19,10 @@ __all__ = [
     "DataLossError",
     "FetchError",
     "FieldError",
+    "IssuingError",
     "KeyFormatError",
     "KeyResolutionError",
+    "LedgerError",
     "MCBadgeError",
     "ModelValidationError",
     "SchemaError",
@@ -181,3 +183,32 @@ class BakingError(MCBadgeError, ValueError):
     """An image carries no credential, or its baked credential cannot be read."""
 
     code = "PARSING_ERROR"
+
+
+class IssuingError(MCBadgeError):
+    """An issuer workspace, a roster or an issuance request is not usable as given.
+
+    ``code``: ``WORKSPACE_ERROR``, ``ROSTER_ERROR``, ``RECIPIENT_ERROR``,
+    ``IDEMPOTENCY_CONFLICT`` (a key reused for a different award) or ``ISSUING_ERROR``.
+    """
+
+    code = "ISSUING_ERROR"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+
+
+class LedgerError(MCBadgeError):
+    """The ledger could not record or answer something.
+
+    ``code``: ``LEDGER_ERROR``, ``NOT_FOUND``, ``NOT_ISSUED`` or ``NO_STATUS_ENTRY``.
+    """
+
+    code = "LEDGER_ERROR"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code

@@ -1,0 +1,400 @@
+"""Bulk issuance: one award to every row of a roster, across processes, resumable.
+
+The parent process owns the ledger: it reserves each chunk of rows (ids and status indexes,
+keyed by the row's idempotency key) in one transaction, hands the chunk to a worker process
+to build and sign, records the signed credentials in a second transaction, and only then
+writes the output files (atomically). Killed at any moment and run again, the rows already
+issued are skipped (their files rewritten from the ledger if missing or different), reserved
+ones are completed with the ids and indexes they already have, and the rest are issued.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mcbadge.errors import IssuingError, MCBadgeError
+from mcbadge.issuing._build import CredentialTemplate, Recipient, iso_z, status_entry_json
+from mcbadge.issuing._ledger import LedgerRecord, Reservation, utc_now
+from mcbadge.issuing._roster import RosterRow, RowError, parse_rows, read_roster
+from mcbadge.keys import Ed25519Key, load_key
+from mcbadge.models import Achievement
+from mcbadge.proofs import SUITES, sign
+
+if TYPE_CHECKING:
+    from mcbadge.issuing._issuer import Issuer
+
+__all__ = ["BulkSummary", "issue_many"]
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)``: rows finished (issued, already issued or failed) so far."""
+
+
+@dataclass(slots=True)
+class BulkSummary:
+    """What a bulk run did."""
+
+    total: int = 0
+    """Rows in the roster (good and bad)."""
+    issued: int = 0
+    """Credentials issued by this run."""
+    existing: int = 0
+    """Rows already issued by an earlier run (nothing new issued for them)."""
+    failed: list[RowError] = field(default_factory=list)
+    """Rows not issued, with their line number and why."""
+    rewritten: int = 0
+    """Output files of earlier rows that were missing or stale and written again."""
+    seconds: float = 0.0
+    output: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    @property
+    def rate(self) -> float:
+        """New credentials per second."""
+        return self.issued / self.seconds if self.seconds > 0 else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total, "issued": self.issued, "existing": self.existing,
+            "failed": [{"line": e.line, "message": e.message} for e in self.failed],
+            "rewritten": self.rewritten, "seconds": round(self.seconds, 3),
+            "output": str(self.output) if self.output else None,
+        }
+
+
+# --------------------------------------------------------------------------- workers
+
+_worker: dict[str, Any] = {}
+
+
+def _init_worker(key_path: str, template: CredentialTemplate, method: str, suite: str,
+                 valid_from: str | None, valid_until: str | None,
+                 plaintext_email: bool) -> None:
+    """Load the key and warm the contexts once per worker process."""
+    key = load_key(key_path)
+    assert isinstance(key, Ed25519Key)
+    _worker.update(key=key, template=template, method=method, suite=suite,
+                   valid_from=valid_from, valid_until=valid_until,
+                   plaintext_email=plaintext_email)
+
+
+_Item = tuple[str, str, str, str | None, list[tuple[str, str, int]], list[dict[str, Any]],
+              list[dict[str, Any]]]
+"""(credential id, recipient value, recipient kind, name, statuses, evidence, results)."""
+
+
+def _sign_chunk(items: Sequence[_Item]) -> list[tuple[str, str]]:
+    """Build and sign each item: ``(credential id, signed JSON text)``."""
+    out = []
+    template: CredentialTemplate = _worker["template"]
+    for cid, value, kind, name, statuses, evidence, results in items:
+        created = utc_now()
+        doc = template.build(
+            credential_id=cid, recipient=Recipient(value, kind), name=name,
+            statuses=[status_entry_json(*s) for s in statuses],
+            valid_from=_worker["valid_from"] or created, valid_until=_worker["valid_until"],
+            evidence=evidence, results=results, plaintext_email=_worker["plaintext_email"],
+        )
+        signed = sign(doc, _worker["key"], suite=_worker["suite"],
+                      verification_method=_worker["method"], created=created)
+        out.append((cid, json.dumps(signed, ensure_ascii=False)))
+    return out
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", text.split("@", 1)[0]).strip("-").lower()
+    return slug[:40] or "credential"
+
+
+class _Outputs:
+    """Where each row's credential goes: a folder of files, or one JSONL written at the end."""
+
+    def __init__(self, out: Path | None, bake: bytes | None) -> None:
+        self.out = out
+        self.jsonl = out is not None and out.suffix.lower() == ".jsonl"
+        self.bake = bake
+        self.image_ext = ""
+        if bake is not None:
+            from mcbadge.baking import image_kind
+
+            kind = image_kind(bake)
+            if kind is None:
+                raise IssuingError("the image to bake must be a PNG or an SVG")
+            self.image_ext = "." + kind
+        if out is not None and not self.jsonl:
+            out.mkdir(parents=True, exist_ok=True)
+
+    def path(self, row: RosterRow, key: str) -> Path | None:
+        if self.out is None or self.jsonl:
+            return None
+        digest = hashlib.sha256(key.encode()).hexdigest()[:10]
+        return self.out / f"{_slug(row.name or row.recipient.value)}-{digest}.json"
+
+    def write(self, row: RosterRow, key: str, document: str, *, check: bool) -> bool:
+        """Write the row's files; with ``check``, only if missing or different. Returns
+        whether anything was written."""
+        from mcbadge.issuing._issuer import write_atomic
+
+        path = self.path(row, key)
+        if path is None:
+            return False
+        data = (document + "\n").encode("utf-8")
+        wrote = False
+        if not check or not _same(path, data):
+            write_atomic(path, data, fsync=False)
+            wrote = True
+        if self.bake is not None:
+            from mcbadge.baking import bake, extract
+
+            image = path.with_suffix(self.image_ext)
+            stale = True
+            if check and image.exists():
+                try:
+                    stale = extract(image.read_bytes()) != document
+                except MCBadgeError:
+                    stale = True
+            if stale:
+                write_atomic(image, bake(self.bake, document), fsync=False)
+                wrote = True
+        return wrote
+
+
+def _same(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def _rows(rows: Any) -> tuple[list[RosterRow], list[RowError]]:
+    if isinstance(rows, str | os.PathLike):
+        return read_roster(Path(rows))
+    if isinstance(rows, Mapping):
+        raise IssuingError("rows must be a roster path or an iterable of rows", "ROSTER_ERROR")
+    records: list[tuple[int, Any]] = []
+    for number, row in enumerate(rows, 1):
+        records.append((row.line if isinstance(row, RosterRow) else number, row))
+    return parse_rows(records)
+
+
+def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def issue_many(
+    issuer: Issuer,
+    achievement: Achievement | Mapping[str, Any],
+    rows: str | os.PathLike[str] | Iterable[RosterRow | Mapping[str, Any]],
+    *,
+    out: str | os.PathLike[str] | None = None,
+    bake: bytes | None = None,
+    workers: int | None = None,
+    suite: str | None = None,
+    valid_from: datetime | str | None = None,
+    valid_until: datetime | str | None = None,
+    suspendable: bool = False,
+    plaintext_email: bool = False,
+    progress: Progress | None = None,
+    chunk_size: int = 50,
+) -> BulkSummary:
+    """Issue ``achievement`` to every row; idempotent and resumable (see the module doc).
+
+    ``rows``: a roster file (CSV, or JSON Lines with a ``.jsonl`` name) or an iterable of
+    :class:`RosterRow` / dicts with the roster's columns. ``out``: a folder (one
+    ``<name>-<hash>.json`` per row, plus the image baked with it when ``bake`` holds PNG or
+    SVG bytes) or a ``.jsonl`` file (every row's credential, in roster order). ``workers``:
+    processes that sign (default: one per core; 1 signs in this process).
+    Each row's idempotency key is the achievement id with its ``key`` column, or with its
+    recipient: a row already issued is never issued again.
+    """
+    started = time.perf_counter()
+    suite = suite or issuer.suite
+    if suite not in SUITES:
+        raise IssuingError(f"unknown suite {suite!r}; known: {', '.join(SUITES)}")
+    template = issuer.template(achievement)
+    achievement_id = str(template.achievement["id"])
+    starts, ends = iso_z(valid_from), iso_z(valid_until)
+    good, failed = _rows(rows)
+    summary = BulkSummary(total=len(good) + len(failed), failed=list(failed))
+    outputs = _Outputs(Path(out) if out is not None else None, bake)
+    summary.output = outputs.out
+    done = len(failed)
+
+    def report() -> None:
+        if progress is not None:
+            progress(done, summary.total)
+
+    # one key per row; a repeated recipient/key is a bad row
+    keyed: list[tuple[RosterRow, str]] = []
+    first_line: dict[str, int] = {}
+    for row in good:
+        key = f"{achievement_id}|{row.key if row.key is not None else row.recipient.value}"
+        if key in first_line:
+            what = "key" if row.key is not None else "recipient"
+            summary.failed.append(RowError(row.line, f"same {what} as line {first_line[key]}"))
+            done += 1
+            continue
+        first_line[key] = row.line
+        keyed.append((row, key))
+    report()
+
+    # rows issued by an earlier run: make sure their files are there, issue nothing
+    pending: list[tuple[RosterRow, str]] = []
+    for batch in _chunks(keyed, 500):
+        found = issuer.ledger.find_many([k for _, k in batch])
+        for row, key in batch:
+            record = found.get(key)
+            if record is not None and record.issued:
+                problem = _mismatch(record, row)
+                if problem:
+                    summary.failed.append(RowError(row.line, problem))
+                else:
+                    assert record.document is not None
+                    summary.existing += 1
+                    if outputs.write(row, key, record.document, check=True):
+                        summary.rewritten += 1
+                done += 1
+            else:
+                pending.append((row, key))
+    report()
+
+    purposes = ("revocation", "suspension") if suspendable else ("revocation",)
+
+    def reserve(chunk: Sequence[tuple[RosterRow, str]]) -> tuple[
+            list[tuple[RosterRow, str, LedgerRecord]], list[_Item]]:
+        records = issuer.ledger.reserve([
+            Reservation(row.recipient.value, achievement_id, key, purposes) for row, key in chunk
+        ])
+        kept, items = [], []
+        for (row, key), record in zip(chunk, records, strict=True):
+            problem = _mismatch(record, row)
+            if problem:
+                summary.failed.append(RowError(row.line, problem))
+                continue
+            kept.append((row, key, record))
+            items.append((record.id, row.recipient.value, row.recipient.kind, row.name,
+                          [(s.purpose, s.list_url, s.index) for s in record.statuses],
+                          row.evidence, row.results))
+        return kept, items
+
+    def finish(kept: list[tuple[RosterRow, str, LedgerRecord]],
+               signed: list[tuple[str, str]]) -> None:
+        nonlocal done
+        stored = issuer.ledger.record_issued(signed)
+        texts = dict(signed)
+        for row, key, record in kept:
+            document = texts[record.id]
+            if record.id not in stored:  # completed by a concurrent run
+                again = issuer.ledger.get(record.id)
+                assert again is not None
+                assert again.document is not None
+                document = again.document
+                summary.existing += 1
+            else:
+                summary.issued += 1
+            outputs.write(row, key, document, check=False)
+        done += len(kept)
+
+    worker_args = (str(issuer.path / "keys" / "signing.key"), template,
+                   issuer.verification_method, suite, starts, ends, plaintext_email)
+    count = workers if workers is not None else (os.cpu_count() or 1)
+    if count <= 1 or len(pending) <= chunk_size:
+        _init_worker(*worker_args)
+        try:
+            for chunk in _chunks(pending, chunk_size):
+                kept, items = reserve(chunk)
+                finish(kept, _sign_chunk(items))
+                done += len(chunk) - len(kept)
+                report()
+        finally:
+            _worker.clear()
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(count, mp_context=context, initializer=_init_worker,
+                                 initargs=worker_args) as pool:
+            chunks = _chunks(pending, chunk_size)
+            inflight: dict[Future[list[tuple[str, str]]], tuple[Any, int]] = {}
+
+            def submit() -> bool:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    return False
+                kept, items = reserve(chunk)
+                inflight[pool.submit(_sign_chunk, items)] = (kept, len(chunk))
+                return True
+
+            try:
+                while len(inflight) < count * 2 and submit():
+                    pass
+                while inflight:
+                    finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        kept, size = inflight.pop(future)
+                        try:
+                            signed = future.result()
+                        except BrokenProcessPool:
+                            raise IssuingError(
+                                "a signing process died; run again to resume (nothing issued "
+                                "is lost or issued twice)"
+                            ) from None
+                        except Exception as exc:  # a row the worker could not build or sign
+                            message = exc.message if isinstance(exc, MCBadgeError) else (
+                                f"{type(exc).__name__}: {exc}")
+                            for row, _key, _record in kept:
+                                summary.failed.append(RowError(row.line, message))
+                            signed, kept = [], []
+                        finish(kept, signed)
+                        done += size - len(kept)
+                        report()
+                        submit()
+            except BaseException:
+                for future in inflight:
+                    future.cancel()
+                raise
+
+    if outputs.jsonl and outputs.out is not None:
+        _write_jsonl(issuer, outputs.out, keyed)
+    summary.failed.sort(key=lambda e: e.line)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _mismatch(record: LedgerRecord, row: RosterRow) -> str | None:
+    if record.recipient != row.recipient.value:
+        return (f"key {row.key!r} was already used for {record.recipient} ({record.id}); "
+                "give this row its own key")
+    return None
+
+
+def _write_jsonl(issuer: Issuer, path: Path, keyed: Sequence[tuple[RosterRow, str]]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for batch in _chunks(keyed, 500):
+            found = issuer.ledger.find_many([k for _, k in batch])
+            for _row, key in batch:
+                record = found.get(key)
+                if record is not None and record.document is not None:
+                    fh.write(record.document + "\n")
+    os.replace(tmp, path)

@@ -1,0 +1,451 @@
+"""The issuer workspace: a folder holding the issuer's profile, signing key, ledger and the
+state of its status lists.
+
+```
+WORKSPACE/
+  issuer.json        the profile, identifiers and settings (public data)
+  keys/signing.key   the Ed25519 signing key, Multikey JSON, mode 0600 (folder 0700)
+  ledger.sqlite3     every credential issued and every status change
+```
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from mcbadge.errors import IssuingError, MCBadgeError
+from mcbadge.issuing._build import (
+    CredentialTemplate,
+    Recipient,
+    achievement_json,
+    as_evidence,
+    as_results,
+    iso_z,
+    status_entry_json,
+)
+from mcbadge.issuing._ledger import (
+    LedgerRecord,
+    Reservation,
+    SQLiteLedger,
+    StatusChange,
+    utc_now,
+)
+from mcbadge.keys import Ed25519Key, did_web_document, did_web_to_url, load_key, save_key
+from mcbadge.models import Achievement, Evidence, Profile, Result
+from mcbadge.models.ob import OB_CONTEXT, VC_V2_CONTEXT
+from mcbadge.proofs import SUITES, sign
+from mcbadge.status import Bitstring
+
+__all__ = ["Issuer"]
+
+FORMAT = "mcbadge-issuer/1"
+CONFIG = "issuer.json"
+KEY_FILE = "keys/signing.key"
+LEDGER_FILE = "ledger.sqlite3"
+
+
+def _did_web(value: str) -> str:
+    """``HOST[:PORT][/PATH]`` (or a did:web already) as a did:web identifier."""
+    if value.startswith("did:web:"):
+        did = value
+    else:
+        text = value.removeprefix("https://").strip("/")
+        host, _, path = text.partition("/")
+        if not host:
+            raise IssuingError(f"--did-web needs HOST[/PATH], got {value!r}", "WORKSPACE_ERROR")
+        segments = [quote(host, safe="")] + [quote(s, safe="") for s in path.split("/") if s]
+        did = "did:web:" + ":".join(segments)
+    try:
+        did_web_to_url(did)
+    except MCBadgeError as exc:
+        raise IssuingError(exc.message, "WORKSPACE_ERROR") from None
+    return did
+
+
+def _https(value: str, what: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.netloc:
+        raise IssuingError(f"{what} must be an https URL, got {value!r}", "WORKSPACE_ERROR")
+    return value
+
+
+class Issuer:
+    """An issuer of record: its profile, key, ledger and status lists, in one folder.
+
+    ```python
+    from mcbadge.issuing import Issuer
+
+    issuer = Issuer.create("pd-issuer", name="District PD", url="https://pd.district.example")
+    badge = issuer.issue(achievement, "educator@district.example", name="Ada Lovelace")
+    issuer.revoke(badge["id"], "awarded in error")
+    issuer.publish_status("site/")        # host site/ at https://pd.district.example/
+    ```
+
+    The issuer id is a did:key of the signing key by default; pass ``did_web="host/path"``
+    for a did:web (host :meth:`did_document`), or ``profile_url=`` for an https issuer id
+    (host :meth:`profile_document` there). ``url`` is the issuer's web site: the status
+    lists are published under ``{url}/status/`` unless ``status_base_url`` says otherwise.
+    """
+
+    def __init__(self, path: Path, config: dict[str, Any], key: Ed25519Key,
+                 ledger: SQLiteLedger) -> None:
+        self.path = path
+        self.config = config
+        self.key = key
+        self.ledger = ledger
+        self._templates: dict[str, CredentialTemplate] = {}
+
+    # -- creating and opening --------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        name: str,
+        url: str,
+        did_web: str | None = None,
+        profile_url: str | None = None,
+        description: str | None = None,
+        email: str | None = None,
+        image: str | None = None,
+        status_base_url: str | None = None,
+        suite: str = "eddsa-rdfc-2022",
+        status_list_size: int = 131_072,
+        key: Ed25519Key | None = None,
+    ) -> Issuer:
+        """Make a new workspace at ``path`` (a new or empty folder) with a new key."""
+        root = Path(path)
+        if root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise IssuingError(
+                f"{root} already exists and is not an empty folder; open it with "
+                "Issuer.open, or choose a new folder", "WORKSPACE_ERROR",
+            )
+        if not name or not name.strip():
+            raise IssuingError("the issuer needs a name", "WORKSPACE_ERROR")
+        _https(url, "the issuer's url")
+        if did_web and profile_url:
+            raise IssuingError("give did_web or profile_url, not both", "WORKSPACE_ERROR")
+        if suite not in SUITES:
+            raise IssuingError(f"unknown suite {suite!r}; known: {', '.join(SUITES)}",
+                               "WORKSPACE_ERROR")
+        if status_list_size < 131_072:
+            raise IssuingError("status lists hold at least 131,072 entries (herd privacy)",
+                               "WORKSPACE_ERROR")
+        key = key or Ed25519Key.generate()
+        if did_web:
+            issuer_id = _did_web(did_web)
+            method = f"{issuer_id}#key-1"
+        elif profile_url:
+            issuer_id = _https(profile_url, "profile_url")
+            method = f"{issuer_id}#key-1"
+        else:
+            issuer_id = key.did
+            method = key.verification_method
+        profile: dict[str, Any] = {"id": issuer_id, "type": ["Profile"], "name": name.strip(),
+                                   "url": url}
+        for member, value in (("description", description), ("email", email),
+                              ("image", image)):
+            if value:
+                profile[member] = value
+        profile = Profile.from_dict(profile).to_dict()
+        config = {
+            "format": FORMAT,
+            "id": issuer_id,
+            "profile": profile,
+            "verificationMethod": method,
+            "suite": suite,
+            "statusBaseUrl": _https(status_base_url or f"{url.rstrip('/')}/status",
+                                    "status_base_url").rstrip("/"),
+            "statusListSize": status_list_size,
+            "created": utc_now(),
+        }
+        root.mkdir(parents=True, exist_ok=True)
+        (root / "keys").mkdir(mode=0o700, exist_ok=True)
+        os.chmod(root / "keys", 0o700)
+        save_key(key, root / KEY_FILE)
+        _write_json(root / CONFIG, config)
+        return cls.open(root)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Issuer:
+        """Open an existing workspace."""
+        root = Path(path)
+        try:
+            config = json.loads((root / CONFIG).read_text("utf-8"))
+        except FileNotFoundError:
+            raise IssuingError(
+                f"{root} is not an issuer workspace (no {CONFIG}); create one with "
+                "`mcbadge init`", "WORKSPACE_ERROR",
+            ) from None
+        except (OSError, ValueError) as exc:
+            raise IssuingError(f"cannot read {root / CONFIG}: {exc}", "WORKSPACE_ERROR") from None
+        if not isinstance(config, dict) or config.get("format") != FORMAT:
+            raise IssuingError(f"{root / CONFIG} is not a {FORMAT} workspace file",
+                               "WORKSPACE_ERROR")
+        key_path = root / KEY_FILE
+        if key_path.exists() and key_path.stat().st_mode & 0o077:
+            raise IssuingError(
+                f"{key_path} is readable by others; run `chmod 600 {key_path}`",
+                "WORKSPACE_ERROR",
+            )
+        key = load_key(key_path)
+        if not isinstance(key, Ed25519Key) or not key.has_private:
+            raise IssuingError(f"{key_path} is not an Ed25519 private key", "WORKSPACE_ERROR")
+        base = config["statusBaseUrl"]
+        ledger = SQLiteLedger(
+            root / LEDGER_FILE,
+            list_url=lambda purpose, n: f"{base}/{purpose}-{n}.json",
+            list_size=int(config["statusListSize"]),
+        )
+        return cls(root, config, key, ledger)
+
+    def close(self) -> None:
+        self.ledger.close()
+
+    def __enter__(self) -> Issuer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- who the issuer is -----------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        """The issuer id: a did:key, a did:web or an https URL."""
+        return str(self.config["id"])
+
+    @property
+    def profile(self) -> Profile:
+        return Profile.from_dict(self.config["profile"])
+
+    @property
+    def verification_method(self) -> str:
+        return str(self.config["verificationMethod"])
+
+    @property
+    def suite(self) -> str:
+        return str(self.config["suite"])
+
+    def did_document(self) -> dict[str, Any]:
+        """The ``did.json`` to host for a did:web issuer (at :func:`did_web_url`)."""
+        if not self.id.startswith("did:web:"):
+            raise IssuingError(f"{self.id} is not a did:web issuer", "WORKSPACE_ERROR")
+        return did_web_document(self.id, [self.key])
+
+    def did_web_url(self) -> str:
+        """Where :meth:`did_document` must be served."""
+        return did_web_to_url(self.id)
+
+    def profile_document(self) -> dict[str, Any]:
+        """The issuer profile as a JSON-LD document; for an https issuer id, host it at that
+        URL: it lists the signing key so verifiers can bind it to the issuer."""
+        doc: dict[str, Any] = {"@context": [VC_V2_CONTEXT, OB_CONTEXT], **self.config["profile"]}
+        if self.id.startswith("https://"):
+            doc["verificationMethod"] = [{
+                "id": self.verification_method, "type": "Multikey", "controller": self.id,
+                "publicKeyMultibase": self.key.public_key_multibase,
+            }]
+            doc["assertionMethod"] = [self.verification_method]
+        return doc
+
+    # -- issuing ---------------------------------------------------------------------
+
+    def template(self, achievement: Achievement | Mapping[str, Any]) -> CredentialTemplate:
+        """The validated parts every credential of ``achievement`` shares."""
+        data = achievement_json(achievement)
+        cache_key = json.dumps(data, sort_keys=True)
+        found = self._templates.get(cache_key)
+        if found is None:
+            found = CredentialTemplate(issuer=dict(self.config["profile"]), achievement=data)
+            self._templates = {cache_key: found}
+        return found
+
+    def sign(self, document: Mapping[str, Any], suite: str | None = None) -> dict[str, Any]:
+        """Sign ``document`` with the workspace key (its proof names the issuer's method)."""
+        return sign(document, self.key, suite=suite or self.suite,
+                    verification_method=self.verification_method, created=utc_now())
+
+    def issue(
+        self,
+        achievement: Achievement | Mapping[str, Any],
+        recipient: str,
+        *,
+        name: str | None = None,
+        evidence: Iterable[Evidence | Mapping[str, Any] | str] = (),
+        result: Iterable[Result | Mapping[str, Any] | str] = (),
+        valid_from: datetime | str | None = None,
+        valid_until: datetime | str | None = None,
+        suite: str | None = None,
+        idempotency_key: str | None = None,
+        suspendable: bool = False,
+        plaintext_email: bool = False,
+    ) -> dict[str, Any]:
+        """Issue, sign and record one credential; return it (signed JSON).
+
+        ``recipient``: an email address (written salted and hashed unless
+        ``plaintext_email``), a DID or a URL. ``name`` is shown as a ``name`` identifier.
+        The credential gets a revocation entry (and a suspension one if ``suspendable``) at
+        random, never reused indexes. With an ``idempotency_key`` already used for the same
+        award, the credential issued then is returned and nothing new is issued.
+        """
+        suite = suite or self.suite
+        if suite not in SUITES:
+            raise IssuingError(f"unknown suite {suite!r}; known: {', '.join(SUITES)}")
+        template = self.template(achievement)
+        who = Recipient.parse(recipient)
+        evidence_json = as_evidence(evidence)
+        results_json = as_results(result)
+        starts = iso_z(valid_from) or utc_now()
+        ends = iso_z(valid_until)
+        achievement_id = str(template.achievement["id"])
+        purposes = ("revocation", "suspension") if suspendable else ("revocation",)
+        [record] = self.ledger.reserve(
+            [Reservation(who.value, achievement_id, idempotency_key, purposes)]
+        )
+        _same_award(record, who.value, achievement_id)
+        if record.issued:
+            assert record.document is not None
+            loaded: dict[str, Any] = json.loads(record.document)
+            return loaded
+        document = template.build(
+            credential_id=record.id, recipient=who, name=name,
+            statuses=[status_entry_json(s.purpose, s.list_url, s.index) for s in record.statuses],
+            valid_from=starts, valid_until=ends, evidence=evidence_json, results=results_json,
+            plaintext_email=plaintext_email,
+        )
+        signed = self.sign(document, suite)
+        stored = self.ledger.record_issued([(record.id, json.dumps(signed, ensure_ascii=False))])
+        if record.id not in stored:  # another process finished the same reservation first
+            again = self.ledger.get(record.id)
+            assert again is not None
+            assert again.document is not None
+            winner: dict[str, Any] = json.loads(again.document)
+            return winner
+        return signed
+
+    def issue_many(self, achievement: Achievement | Mapping[str, Any], rows: Any,
+                   **options: Any) -> Any:
+        """Bulk issuance; see :func:`mcbadge.issuing.issue_many`."""
+        from mcbadge.issuing._bulk import issue_many
+
+        return issue_many(self, achievement, rows, **options)
+
+    # -- status ----------------------------------------------------------------------
+
+    def revoke(self, credential_id: str, reason: str, *, actor: str | None = None) -> bool:
+        """Revoke (for good); recorded with ``reason`` and ``actor`` before returning.
+        False if it was already revoked."""
+        if not reason or not reason.strip():
+            raise IssuingError("say why the credential is revoked (reason)")
+        return self.ledger.set_status(credential_id, "revocation", 1, reason=reason,
+                                      actor=actor or _actor())
+
+    def suspend(self, credential_id: str, reason: str, *, actor: str | None = None) -> bool:
+        """Suspend a credential issued with ``suspendable=True``."""
+        if not reason or not reason.strip():
+            raise IssuingError("say why the credential is suspended (reason)")
+        return self.ledger.set_status(credential_id, "suspension", 1, reason=reason,
+                                      actor=actor or _actor())
+
+    def unsuspend(self, credential_id: str, reason: str | None = None, *,
+                  actor: str | None = None) -> bool:
+        """Lift a suspension."""
+        return self.ledger.set_status(credential_id, "suspension", 0, reason=reason,
+                                      actor=actor or _actor())
+
+    def record(self, credential_id: str) -> LedgerRecord | None:
+        """What the ledger holds about a credential."""
+        return self.ledger.get(credential_id)
+
+    def history(self, credential_id: str) -> list[StatusChange]:
+        return self.ledger.history(credential_id)
+
+    def status_list_credentials(
+        self, *, valid_until: datetime | None = None
+    ) -> dict[str, dict[str, Any]]:
+        """Every status list as a signed BitstringStatusListCredential, by URL."""
+        out = {}
+        now = utc_now()
+        for info in self.ledger.status_lists():
+            bits = Bitstring.new(info.size)
+            for index in info.set_indexes:
+                bits.set(index, 1)
+            doc: dict[str, Any] = {
+                "@context": [VC_V2_CONTEXT],
+                "id": info.url,
+                "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+                "issuer": self.id,
+                "validFrom": now,
+            }
+            if valid_until is not None:
+                doc["validUntil"] = iso_z(valid_until)
+            doc["credentialSubject"] = {
+                "id": f"{info.url}#list",
+                "type": "BitstringStatusList",
+                "statusPurpose": info.purpose,
+                "encodedList": bits.encode(),
+            }
+            out[info.url] = self.sign(doc)
+        return out
+
+    def publish_status(
+        self, directory: str | os.PathLike[str], *, valid_until: datetime | None = None
+    ) -> dict[str, Path]:
+        """Write every signed status list under ``directory`` at its URL's path (serve
+        ``directory`` as the web root of the status URLs' host). Returns URL -> file."""
+        root = Path(directory)
+        written = {}
+        for url, doc in self.status_list_credentials(valid_until=valid_until).items():
+            target = root / urlsplit(url).path.lstrip("/")
+            if not target.resolve().is_relative_to(root.resolve()):
+                raise IssuingError(f"status list URL {url} escapes {root}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write_json(target, doc)
+            written[url] = target
+        return written
+
+
+def _same_award(record: LedgerRecord, recipient: str, achievement_id: str) -> None:
+    if record.recipient != recipient or record.achievement_id != achievement_id:
+        raise IssuingError(
+            f"idempotency key {record.idempotency_key!r} was used for {record.achievement_id} "
+            f"to {record.recipient} ({record.id}); use a new key for a different award",
+            "IDEMPOTENCY_CONFLICT",
+        )
+
+
+def _actor() -> str:
+    try:
+        return os.getlogin()
+    except OSError:
+        import getpass
+
+        try:
+            return getpass.getuser()
+        except Exception:  # no user name available (containers)
+            return f"uid {os.getuid()}"
+
+
+def _write_json(path: Path, data: Any, *, fsync: bool = True) -> None:
+    """Write JSON atomically (temp file, fsync, rename)."""
+    write_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode(),
+                 fsync=fsync)
+
+
+def write_atomic(path: Path, data: bytes, *, fsync: bool = True) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+        if fsync:
+            fh.flush()
+            os.fsync(fh.fileno())
+    os.replace(tmp, path)
+

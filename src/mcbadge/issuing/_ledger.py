@@ -1,0 +1,539 @@
+"""The issuer's ledger: every credential issued and every status change, committed before the
+issuer reports it done.
+
+:class:`Ledger` is the interface the issuer talks to; :class:`SQLiteLedger` is the embedded
+default (one file in the workspace, WAL, ``synchronous=FULL``, ``BEGIN IMMEDIATE`` so several
+processes may write at once). A PostgreSQL ledger implements the same methods.
+
+A credential goes through two states. ``reserve`` gives it an id and its status indexes
+(random, never reused: the pair (list, index) is a primary key) in one transaction;
+``record_issued`` stores the signed document in a second. A reservation whose signing never
+finished (the process was killed) is found again by its idempotency key and completed with
+the same id and indexes, so a re-run neither issues twice nor burns indexes.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from mcbadge.errors import LedgerError
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Ledger",
+    "LedgerRecord",
+    "Reservation",
+    "SQLiteLedger",
+    "StatusChange",
+    "StatusEntry",
+    "StatusListInfo",
+]
+
+PURPOSES = ("revocation", "suspension")
+
+
+def utc_now() -> str:
+    """Now, UTC, to the second, as ``YYYY-MM-DDTHH:MM:SSZ``."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    """What ``reserve`` is asked for: one credential to be."""
+
+    recipient: str
+    achievement_id: str
+    idempotency_key: str | None = None
+    purposes: tuple[str, ...] = ("revocation",)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEntry:
+    """A credential's place in one status list."""
+
+    purpose: str
+    list_url: str
+    index: int
+    value: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRecord:
+    """One credential in the ledger. ``document`` is the signed JSON text once issued."""
+
+    id: str
+    recipient: str
+    achievement_id: str
+    idempotency_key: str | None
+    state: str
+    """``reserved`` (id and indexes allocated, not yet signed) or ``issued``."""
+    reserved_at: str
+    issued_at: str | None
+    document: str | None
+    statuses: tuple[StatusEntry, ...] = field(default=())
+
+    @property
+    def issued(self) -> bool:
+        return self.state == "issued"
+
+    def status(self, purpose: str) -> StatusEntry | None:
+        return next((s for s in self.statuses if s.purpose == purpose), None)
+
+    @property
+    def revoked(self) -> bool:
+        entry = self.status("revocation")
+        return entry is not None and entry.value != 0
+
+    @property
+    def suspended(self) -> bool:
+        entry = self.status("suspension")
+        return entry is not None and entry.value != 0
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One status change, as the ledger keeps it (who, when, why)."""
+
+    credential_id: str
+    purpose: str
+    value: int
+    reason: str | None
+    actor: str | None
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class StatusListInfo:
+    """A status list the issuer hosts: its URL, purpose, size and the indexes set in it."""
+
+    url: str
+    purpose: str
+    size: int
+    set_indexes: tuple[int, ...]
+    allocated: int
+
+
+class Ledger(Protocol):
+    """What the issuer needs from a store. Every method commits before it returns."""
+
+    def reserve(self, requests: Sequence[Reservation]) -> list[LedgerRecord]:
+        """For each request: the existing record for its idempotency key, or a new reserved
+        one with a fresh id and a random unused index in a list of each purpose."""
+        ...
+
+    def record_issued(self, issued: Sequence[tuple[str, str]]) -> set[str]:
+        """Store ``(credential id, signed JSON)`` pairs for reserved credentials; returns the
+        ids stored (one another writer completed first is left as that writer stored it)."""
+        ...
+
+    def set_status(
+        self, credential_id: str, purpose: str, value: int, *, reason: str | None,
+        actor: str | None,
+    ) -> bool:
+        """Set a credential's status bit; False when it already had that value."""
+        ...
+
+    def get(self, credential_id: str) -> LedgerRecord | None: ...
+
+    def find(self, idempotency_key: str) -> LedgerRecord | None: ...
+
+    def find_many(self, idempotency_keys: Sequence[str]) -> dict[str, LedgerRecord]: ...
+
+    def records(self, *, state: str | None = "issued") -> Iterator[LedgerRecord]: ...
+
+    def history(self, credential_id: str) -> list[StatusChange]: ...
+
+    def status_lists(self) -> list[StatusListInfo]: ...
+
+    def close(self) -> None: ...
+
+
+# --------------------------------------------------------------------------- SQLite
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS: dict[int, str] = {
+    1: """
+    CREATE TABLE status_lists (
+        seq        INTEGER PRIMARY KEY,
+        purpose    TEXT NOT NULL CHECK (purpose IN ('revocation', 'suspension')),
+        url        TEXT NOT NULL UNIQUE,
+        size       INTEGER NOT NULL CHECK (size > 0),
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE credentials (
+        id              TEXT PRIMARY KEY,
+        idempotency_key TEXT UNIQUE,
+        recipient       TEXT NOT NULL,
+        achievement_id  TEXT NOT NULL,
+        state           TEXT NOT NULL CHECK (state IN ('reserved', 'issued')),
+        reserved_at     TEXT NOT NULL,
+        issued_at       TEXT,
+        document        TEXT,
+        CHECK ((state = 'issued') = (document IS NOT NULL))
+    );
+    CREATE TABLE status_entries (
+        list_seq      INTEGER NOT NULL REFERENCES status_lists (seq),
+        idx           INTEGER NOT NULL CHECK (idx >= 0),
+        credential_id TEXT NOT NULL REFERENCES credentials (id),
+        purpose       TEXT NOT NULL,
+        value         INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (list_seq, idx),
+        UNIQUE (credential_id, purpose)
+    );
+    CREATE TABLE status_events (
+        seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+        credential_id TEXT NOT NULL REFERENCES credentials (id),
+        purpose       TEXT NOT NULL,
+        value         INTEGER NOT NULL,
+        reason        TEXT,
+        actor         TEXT,
+        at            TEXT NOT NULL
+    );
+    CREATE INDEX credentials_by_state ON credentials (state);
+    CREATE INDEX events_by_credential ON status_events (credential_id);
+    """,
+}
+"""Schema migrations: version -> SQL taking the schema from version - 1 to version."""
+
+
+_MAX_RANDOM_TRIES = 32
+
+
+class SQLiteLedger:
+    """The embedded ledger: one SQLite file.
+
+    ``list_url(purpose, n)`` names the ``n``-th list of a purpose (1, 2, ...);
+    ``list_size`` entries each (131,072 by default, W3C's floor); a list takes new
+    credentials until ``max_fill`` of it is allocated, then the next one is opened.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        list_url: Any = None,
+        list_size: int = 131_072,
+        max_fill: float = 0.75,
+        timeout: float = 60.0,
+    ) -> None:
+        self.path = Path(path)
+        self._list_url = list_url
+        self.list_size = list_size
+        self.max_fill = max_fill
+        try:
+            self._db = sqlite3.connect(
+                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise LedgerError(f"cannot open the ledger {self.path}: {exc}") from None
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        self._retry(lambda: self._db.execute("PRAGMA journal_mode = WAL"))
+        self._db.execute("PRAGMA synchronous = FULL")
+        self._migrate()
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def _retry(self, fn: Any) -> Any:
+        for attempt in range(50):
+            try:
+                return fn()
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 49:
+                    raise LedgerError(f"ledger {self.path}: {exc}") from None
+                time.sleep(0.05)
+        raise AssertionError("unreachable")
+
+    def _tx(self) -> _Transaction:
+        return _Transaction(self)
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise LedgerError(
+                    f"ledger {self.path} has schema version {version}; this mcbadge knows up "
+                    f"to {SCHEMA_VERSION}: upgrade mcbadge"
+                )
+            for target in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[target].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {target}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> SQLiteLedger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ---------------------------------------------------------------------
+
+    _SELECT = (
+        "SELECT id, recipient, achievement_id, idempotency_key, state, reserved_at, "
+        "issued_at, document FROM credentials"
+    )
+
+    def _statuses(self, ids: Sequence[str]) -> dict[str, list[StatusEntry]]:
+        out: dict[str, list[StatusEntry]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                "SELECT e.credential_id, e.purpose, l.url, e.idx, e.value FROM status_entries e "  # noqa: S608
+                f"JOIN status_lists l ON l.seq = e.list_seq WHERE e.credential_id IN ({marks}) "
+                "ORDER BY e.purpose",
+                chunk,
+            )
+            for cid, purpose, url, idx, value in rows:
+                out.setdefault(cid, []).append(StatusEntry(purpose, url, idx, value))
+        return out
+
+    def _records(self, rows: Iterable[tuple[Any, ...]]) -> list[LedgerRecord]:
+        rows = list(rows)
+        statuses = self._statuses([r[0] for r in rows])
+        return [
+            LedgerRecord(id=r[0], recipient=r[1], achievement_id=r[2], idempotency_key=r[3],
+                         state=r[4], reserved_at=r[5], issued_at=r[6], document=r[7],
+                         statuses=tuple(statuses.get(r[0], ())))
+            for r in rows
+        ]
+
+    def get(self, credential_id: str) -> LedgerRecord | None:
+        rows = self._db.execute(f"{self._SELECT} WHERE id = ?", (credential_id,))
+        found = self._records(rows)
+        return found[0] if found else None
+
+    def find(self, idempotency_key: str) -> LedgerRecord | None:
+        return self.find_many([idempotency_key]).get(idempotency_key)
+
+    def find_many(self, idempotency_keys: Sequence[str]) -> dict[str, LedgerRecord]:
+        out: dict[str, LedgerRecord] = {}
+        keys = list(idempotency_keys)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            rows = self._db.execute(
+                f"{self._SELECT} WHERE idempotency_key IN ({','.join('?' * len(chunk))})", chunk
+            )
+            for record in self._records(rows):
+                assert record.idempotency_key is not None
+                out[record.idempotency_key] = record
+        return out
+
+    def records(self, *, state: str | None = "issued") -> Iterator[LedgerRecord]:
+        """Every record (issued ones by default), oldest first, read in pages."""
+        last = -1
+        columns = self._SELECT.removeprefix("SELECT ").removesuffix(" FROM credentials")
+        where = " AND state = ?" if state else ""
+        sql = (f"SELECT rowid, {columns} FROM credentials WHERE rowid > ?{where} "  # noqa: S608
+               "ORDER BY rowid LIMIT 500")
+        while True:
+            params: tuple[Any, ...] = (last, state) if state else (last,)
+            rows = self._db.execute(sql, params).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            yield from self._records(r[1:] for r in rows)
+
+    def count(self, state: str | None = "issued") -> int:
+        if state is None:
+            return int(self._db.execute("SELECT count(*) FROM credentials").fetchone()[0])
+        return int(self._db.execute(
+            "SELECT count(*) FROM credentials WHERE state = ?", (state,)
+        ).fetchone()[0])
+
+    def history(self, credential_id: str) -> list[StatusChange]:
+        rows = self._db.execute(
+            "SELECT credential_id, purpose, value, reason, actor, at FROM status_events "
+            "WHERE credential_id = ? ORDER BY seq", (credential_id,)
+        )
+        return [StatusChange(*row) for row in rows]
+
+    def status_lists(self) -> list[StatusListInfo]:
+        out = []
+        for seq, purpose, url, size in self._db.execute(
+            "SELECT seq, purpose, url, size FROM status_lists ORDER BY seq"
+        ).fetchall():
+            set_rows = self._db.execute(
+                "SELECT idx FROM status_entries WHERE list_seq = ? AND value != 0 ORDER BY idx",
+                (seq,),
+            ).fetchall()
+            allocated = self._db.execute(
+                "SELECT count(*) FROM status_entries WHERE list_seq = ?", (seq,)
+            ).fetchone()[0]
+            out.append(StatusListInfo(url, purpose, size, tuple(r[0] for r in set_rows),
+                                      allocated))
+        return out
+
+    # -- writing ---------------------------------------------------------------------
+
+    def reserve(self, requests: Sequence[Reservation]) -> list[LedgerRecord]:
+        keys = [r.idempotency_key for r in requests if r.idempotency_key is not None]
+        if len(set(keys)) != len(keys):
+            raise LedgerError("the same idempotency key appears twice in one reservation")
+        now = utc_now()
+        with self._tx() as db:
+            existing = self.find_many(keys) if keys else {}
+            out: list[LedgerRecord] = []
+            for request in requests:
+                key = request.idempotency_key
+                if key is not None and key in existing:
+                    out.append(existing[key])
+                    continue
+                for purpose in request.purposes:
+                    if purpose not in PURPOSES:
+                        raise LedgerError(f"unknown status purpose {purpose!r}")
+                cid = f"urn:uuid:{uuid.uuid4()}"
+                db.execute(
+                    "INSERT INTO credentials (id, idempotency_key, recipient, achievement_id, "
+                    "state, reserved_at) VALUES (?, ?, ?, ?, 'reserved', ?)",
+                    (cid, key, request.recipient, request.achievement_id, now),
+                )
+                statuses = tuple(self._allocate(db, cid, p) for p in request.purposes)
+                out.append(LedgerRecord(cid, request.recipient, request.achievement_id, key,
+                                        "reserved", now, None, None, statuses))
+            return out
+
+    def _current_list(self, db: sqlite3.Connection, purpose: str) -> tuple[int, str, int, int]:
+        row = db.execute(
+            "SELECT seq, url, size FROM status_lists WHERE purpose = ? ORDER BY seq DESC LIMIT 1",
+            (purpose,),
+        ).fetchone()
+        if row is not None:
+            used = db.execute(
+                "SELECT count(*) FROM status_entries WHERE list_seq = ?", (row[0],)
+            ).fetchone()[0]
+            if used < int(row[2] * self.max_fill):
+                return row[0], row[1], row[2], used
+        number = 1 + db.execute(
+            "SELECT count(*) FROM status_lists WHERE purpose = ?", (purpose,)
+        ).fetchone()[0]
+        if self._list_url is None:
+            raise LedgerError("this ledger was opened without a status list URL scheme")
+        url = self._list_url(purpose, number)
+        cursor = db.execute(
+            "INSERT INTO status_lists (purpose, url, size, created_at) VALUES (?, ?, ?, ?)",
+            (purpose, url, self.list_size, utc_now()),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid, url, self.list_size, 0
+
+    def _allocate(self, db: sqlite3.Connection, cid: str, purpose: str) -> StatusEntry:
+        seq, url, size, _used = self._current_list(db, purpose)
+        for _ in range(_MAX_RANDOM_TRIES):
+            index = secrets.randbelow(size)
+            try:
+                db.execute(
+                    "INSERT INTO status_entries (list_seq, idx, credential_id, purpose) "
+                    "VALUES (?, ?, ?, ?)", (seq, index, cid, purpose),
+                )
+                return StatusEntry(purpose, url, index)
+            except sqlite3.IntegrityError:
+                continue
+        # unlucky (or a nearly full list): pick among the free indexes
+        used = {r[0] for r in db.execute(
+            "SELECT idx FROM status_entries WHERE list_seq = ?", (seq,))}
+        free = [i for i in range(size) if i not in used]
+        if not free:
+            raise LedgerError(f"status list {url} is full")
+        index = free[secrets.randbelow(len(free))]
+        db.execute(
+            "INSERT INTO status_entries (list_seq, idx, credential_id, purpose) "
+            "VALUES (?, ?, ?, ?)", (seq, index, cid, purpose),
+        )
+        return StatusEntry(purpose, url, index)
+
+    def record_issued(self, issued: Sequence[tuple[str, str]]) -> set[str]:
+        now = utc_now()
+        stored = set()
+        with self._tx() as db:
+            for cid, document in issued:
+                cursor = db.execute(
+                    "UPDATE credentials SET state = 'issued', document = ?, issued_at = ? "
+                    "WHERE id = ? AND state = 'reserved'", (document, now, cid),
+                )
+                if cursor.rowcount == 1:
+                    stored.add(cid)
+                elif db.execute("SELECT 1 FROM credentials WHERE id = ?", (cid,)).fetchone() \
+                        is None:
+                    raise LedgerError(f"{cid} is not a credential of this ledger", "NOT_FOUND")
+        return stored
+
+    def set_status(
+        self, credential_id: str, purpose: str, value: int, *, reason: str | None = None,
+        actor: str | None = None,
+    ) -> bool:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT c.state, e.value FROM credentials c LEFT JOIN status_entries e "
+                "ON e.credential_id = c.id AND e.purpose = ? WHERE c.id = ?",
+                (purpose, credential_id),
+            ).fetchone()
+            if row is None:
+                raise LedgerError(f"no credential {credential_id} in the ledger", "NOT_FOUND")
+            state, current = row
+            if state != "issued":
+                raise LedgerError(f"{credential_id} was never issued", "NOT_ISSUED")
+            if current is None:
+                raise LedgerError(
+                    f"{credential_id} has no {purpose} status entry"
+                    + (" (issue with suspendable=True to allow suspension)"
+                       if purpose == "suspension" else ""),
+                    "NO_STATUS_ENTRY",
+                )
+            if current == value:
+                return False
+            db.execute(
+                "UPDATE status_entries SET value = ? WHERE credential_id = ? AND purpose = ?",
+                (value, credential_id, purpose),
+            )
+            db.execute(
+                "INSERT INTO status_events (credential_id, purpose, value, reason, actor, at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (credential_id, purpose, value, reason, actor, utc_now()),
+            )
+            return True
+
+
+class _Transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (``ROLLBACK`` on error); waits for other writers."""
+
+    def __init__(self, ledger: SQLiteLedger) -> None:
+        self.ledger = ledger
+
+    def __enter__(self) -> sqlite3.Connection:
+        db = self.ledger._db
+        self.ledger._retry(lambda: db.execute("BEGIN IMMEDIATE"))
+        return db
+
+    def __exit__(self, kind: type[BaseException] | None, exc: object, tb: object) -> None:
+        db = self.ledger._db
+        if kind is None:
+            try:
+                self.ledger._retry(lambda: db.execute("COMMIT"))
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        else:
+            db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise LedgerError(f"ledger {self.ledger.path}: {exc}") from None
