@@ -87,24 +87,34 @@ def _encode(value: Any, out: list[str]) -> None:
         raise CanonicalizationError(f"{type(value).__name__} is not a JSON value")
 
 
+def _plain_key(key: object) -> bool:
+    return type(key) is str and (key.isascii() or max(key) < "\U00010000")
+
+
 def _plain(value: Any, depth: int = 0) -> bool:
-    """Whether ``json.dumps(sort_keys=True)`` writes ``value`` exactly as JCS does: no
-    floats, integers JCS represents exactly, keys whose code-point order is their UTF-16
-    order (no characters beyond the BMP in keys)."""
+    """Whether ``json.dumps(sort_keys=True)`` writes ``value`` exactly as JCS does: plain
+    dicts, lists, strings, booleans, null and integers JCS represents exactly (no floats),
+    and keys whose code-point order is their UTF-16 order (no characters beyond the BMP)."""
+    kind = type(value)
+    if kind is dict:
+        items: Any = value.values()
+        if not all(_plain_key(k) for k in value):
+            return False
+    elif kind is list:
+        items = value
+    elif kind is int:
+        return bool(-_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER)
+    else:
+        return kind is str or kind is bool or value is None
     if depth > 100:
         return False
-    if isinstance(value, str) or value is None or value is True or value is False:
-        return True
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str) or not (key.isascii() or max(key) < "\U00010000"):
-                return False
-            if not _plain(item, depth + 1):
-                return False
-        return True
-    if isinstance(value, list):
-        return all(_plain(item, depth + 1) for item in value)
-    return type(value) is int and abs(value) <= _MAX_SAFE_INTEGER
+    for item in items:
+        sub = type(item)
+        if sub is str or sub is bool or item is None:
+            continue
+        if not _plain(item, depth + 1):
+            return False
+    return True
 
 
 def canonicalize(value: Any) -> bytes:

@@ -86,12 +86,23 @@ def iso_z(value: datetime | str | None) -> str | None:
     return parsed.lexical
 
 
+_EVIDENCE_TEXT = frozenset({"id", "narrative", "name", "description", "genre", "audience"})
+_RESULT_TEXT = frozenset({"value", "status", "achievedLevel", "resultDescription"})
+
+
+def _text_only(item: Mapping[str, Any], members: frozenset[str]) -> bool:
+    return all(k in members and type(v) is str for k, v in item.items())
+
+
 def as_evidence(items: Iterable[Evidence | Mapping[str, Any] | str]) -> list[dict[str, Any]]:
     """Evidence as JSON: models, dicts (validated), or plain URLs."""
     out = []
     for item in items:
         if isinstance(item, str):
             item = {"id": item}
+        if isinstance(item, Mapping) and _text_only(item, _EVIDENCE_TEXT):
+            out.append({"type": ["Evidence"], **item})  # all text: nothing to validate
+            continue
         if isinstance(item, Mapping):
             data = {"type": ["Evidence"], **item}
             item = Evidence.from_dict(data)
@@ -107,6 +118,9 @@ def as_results(items: Iterable[Result | Mapping[str, Any] | str]) -> list[dict[s
     for item in items:
         if isinstance(item, str):
             item = {"value": item}
+        if isinstance(item, Mapping) and _text_only(item, _RESULT_TEXT):
+            out.append({"type": ["Result"], **item})
+            continue
         if isinstance(item, Mapping):
             item = Result.from_dict({"type": ["Result"], **item})
         if not isinstance(item, Result):

@@ -208,8 +208,6 @@ _MIGRATIONS: dict[int, str] = {
 """Schema migrations: version -> SQL taking the schema from version - 1 to version."""
 
 
-_MAX_RANDOM_TRIES = 32
-
 
 class SQLiteLedger:
     """The embedded ledger: one SQLite file.
@@ -242,6 +240,9 @@ class SQLiteLedger:
         self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
         self._retry(lambda: self._db.execute("PRAGMA journal_mode = WAL"))
         self._db.execute("PRAGMA synchronous = FULL")
+        self._used_cache: dict[int, set[int]] = {}
+        self._seen_rowid: dict[int, int] = {}
+        self._fresh: set[int] = set()
         self._migrate()
 
     # -- plumbing --------------------------------------------------------------------
@@ -390,77 +391,91 @@ class SQLiteLedger:
         keys = [r.idempotency_key for r in requests if r.idempotency_key is not None]
         if len(set(keys)) != len(keys):
             raise LedgerError("the same idempotency key appears twice in one reservation")
+        for request in requests:
+            for purpose in request.purposes:
+                if purpose not in PURPOSES:
+                    raise LedgerError(f"unknown status purpose {purpose!r}")
         now = utc_now()
         with self._tx() as db:
             existing = self.find_many(keys) if keys else {}
             out: list[LedgerRecord] = []
+            credentials: list[tuple[Any, ...]] = []
+            entries: list[tuple[Any, ...]] = []
             for request in requests:
                 key = request.idempotency_key
                 if key is not None and key in existing:
                     out.append(existing[key])
                     continue
-                for purpose in request.purposes:
-                    if purpose not in PURPOSES:
-                        raise LedgerError(f"unknown status purpose {purpose!r}")
                 cid = f"urn:uuid:{uuid.uuid4()}"
-                db.execute(
-                    "INSERT INTO credentials (id, idempotency_key, recipient, achievement_id, "
-                    "state, reserved_at) VALUES (?, ?, ?, ?, 'reserved', ?)",
-                    (cid, key, request.recipient, request.achievement_id, now),
-                )
-                statuses = tuple(self._allocate(db, cid, p) for p in request.purposes)
+                credentials.append((cid, key, request.recipient, request.achievement_id, now))
+                statuses = []
+                for purpose in request.purposes:
+                    seq, url, index = self._allocate(db, purpose)
+                    entries.append((seq, index, cid, purpose))
+                    statuses.append(StatusEntry(purpose, url, index))
                 out.append(LedgerRecord(cid, request.recipient, request.achievement_id, key,
-                                        "reserved", now, None, None, statuses))
-            return out
+                                        "reserved", now, None, None, tuple(statuses)))
+            db.executemany(
+                "INSERT INTO credentials (id, idempotency_key, recipient, achievement_id, "
+                "state, reserved_at) VALUES (?, ?, ?, ?, 'reserved', ?)", credentials,
+            )
+            db.executemany(
+                "INSERT INTO status_entries (list_seq, idx, credential_id, purpose) "
+                "VALUES (?, ?, ?, ?)", entries,
+            )
+        self._fresh.clear()
+        return out
 
-    def _current_list(self, db: sqlite3.Connection, purpose: str) -> tuple[int, str, int, int]:
+    def _forget_allocations(self) -> None:
+        """After a rollback the cache may hold indexes that were never stored."""
+        self._used_cache.clear()
+        self._seen_rowid.clear()
+        self._fresh.clear()
+
+    def _used(self, db: sqlite3.Connection, seq: int) -> set[int]:
+        """The indexes allocated in list ``seq``: cached, and brought up to date once per
+        transaction (no other writer can add any while this one holds the write lock)."""
+        used = self._used_cache.setdefault(seq, set())
+        if seq not in self._fresh:
+            last = self._seen_rowid.get(seq, 0)
+            rows = db.execute(
+                "SELECT rowid, idx FROM status_entries WHERE list_seq = ? AND rowid > ?",
+                (seq, last),
+            ).fetchall()
+            for rowid, idx in rows:
+                used.add(idx)
+                last = max(last, rowid)
+            self._seen_rowid[seq] = last
+            self._fresh.add(seq)
+        return used
+
+    def _allocate(self, db: sqlite3.Connection, purpose: str) -> tuple[int, str, int]:
+        """A random index never allocated before, in the current list of ``purpose`` (a new
+        list when that one is ``max_fill`` full)."""
         row = db.execute(
             "SELECT seq, url, size FROM status_lists WHERE purpose = ? ORDER BY seq DESC LIMIT 1",
             (purpose,),
         ).fetchone()
-        if row is not None:
-            used = db.execute(
-                "SELECT count(*) FROM status_entries WHERE list_seq = ?", (row[0],)
+        if row is None or len(self._used(db, row[0])) >= int(row[2] * self.max_fill):
+            if self._list_url is None:
+                raise LedgerError("this ledger was opened without a status list URL scheme")
+            number = 1 + db.execute(
+                "SELECT count(*) FROM status_lists WHERE purpose = ?", (purpose,)
             ).fetchone()[0]
-            if used < int(row[2] * self.max_fill):
-                return row[0], row[1], row[2], used
-        number = 1 + db.execute(
-            "SELECT count(*) FROM status_lists WHERE purpose = ?", (purpose,)
-        ).fetchone()[0]
-        if self._list_url is None:
-            raise LedgerError("this ledger was opened without a status list URL scheme")
-        url = self._list_url(purpose, number)
-        cursor = db.execute(
-            "INSERT INTO status_lists (purpose, url, size, created_at) VALUES (?, ?, ?, ?)",
-            (purpose, url, self.list_size, utc_now()),
-        )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid, url, self.list_size, 0
-
-    def _allocate(self, db: sqlite3.Connection, cid: str, purpose: str) -> StatusEntry:
-        seq, url, size, _used = self._current_list(db, purpose)
-        for _ in range(_MAX_RANDOM_TRIES):
+            url = self._list_url(purpose, number)
+            cursor = db.execute(
+                "INSERT INTO status_lists (purpose, url, size, created_at) VALUES (?, ?, ?, ?)",
+                (purpose, url, self.list_size, utc_now()),
+            )
+            assert cursor.lastrowid is not None
+            row = (cursor.lastrowid, url, self.list_size)
+        seq, url, size = row
+        used = self._used(db, seq)
+        while True:
             index = secrets.randbelow(size)
-            try:
-                db.execute(
-                    "INSERT INTO status_entries (list_seq, idx, credential_id, purpose) "
-                    "VALUES (?, ?, ?, ?)", (seq, index, cid, purpose),
-                )
-                return StatusEntry(purpose, url, index)
-            except sqlite3.IntegrityError:
-                continue
-        # unlucky (or a nearly full list): pick among the free indexes
-        used = {r[0] for r in db.execute(
-            "SELECT idx FROM status_entries WHERE list_seq = ?", (seq,))}
-        free = [i for i in range(size) if i not in used]
-        if not free:
-            raise LedgerError(f"status list {url} is full")
-        index = free[secrets.randbelow(len(free))]
-        db.execute(
-            "INSERT INTO status_entries (list_seq, idx, credential_id, purpose) "
-            "VALUES (?, ?, ?, ?)", (seq, index, cid, purpose),
-        )
-        return StatusEntry(purpose, url, index)
+            if index not in used:
+                used.add(index)
+                return seq, url, index
 
     def record_issued(self, issued: Sequence[tuple[str, str]]) -> set[str]:
         now = utc_now()
@@ -532,8 +547,10 @@ class _Transaction:
                 self.ledger._retry(lambda: db.execute("COMMIT"))
             except BaseException:
                 db.execute("ROLLBACK")
+                self.ledger._forget_allocations()
                 raise
         else:
             db.execute("ROLLBACK")
+            self.ledger._forget_allocations()
             if isinstance(exc, sqlite3.Error):
                 raise LedgerError(f"ledger {self.ledger.path}: {exc}") from None
