@@ -78,7 +78,7 @@ def parse_contexts(values: list[str] | None) -> dict[str, Path]:
 
 
 # the commands register themselves on `app`
-from mcbadge.cli import _baking, _keys, _verify  # noqa: E402,F401
+from mcbadge.cli import _baking, _issuing, _keys, _verify  # noqa: E402,F401
 
 
 def main() -> None:

@@ -1,0 +1,352 @@
+"""``mcbadge init``, ``issue``, ``revoke``, ``suspend``, ``unsuspend``, ``status publish`` and
+``ledger``: the issuer's commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mcbadge.cli import EXIT_INVALID, app, fail, read_json_file
+
+IssuerDir = Annotated[Path, typer.Option(
+    "--issuer", "-i", envvar="MCBADGE_ISSUER",
+    help="The issuer workspace (made by `mcbadge init`; env MCBADGE_ISSUER).")]
+
+status_app = typer.Typer(help="Status lists: publish them for hosting.", no_args_is_help=True)
+app.add_typer(status_app, name="status")
+
+
+def _open(path: Path) -> Any:
+    from mcbadge.issuing import Issuer
+
+    return Issuer.open(path)
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="A new (or empty) folder for the workspace.")],
+    name: Annotated[str, typer.Option("--name", help="The issuer's name, as badges show it.")],
+    url: Annotated[str, typer.Option(
+        "--url", help="The issuer's https web site; status lists go under URL/status/.")],
+    did_web: Annotated[str | None, typer.Option(
+        "--did-web", metavar="HOST[/PATH]", help="Use a did:web id instead of a did:key.")] = None,
+    profile_url: Annotated[str | None, typer.Option(
+        "--profile-url", help="Use this https URL (where you host the profile) as the id.")] = None,
+    description: Annotated[str | None, typer.Option("--description")] = None,
+    email: Annotated[str | None, typer.Option("--email", help="A contact address.")] = None,
+    suite: Annotated[str, typer.Option("--suite", help="Default proof suite.")] =
+        "eddsa-rdfc-2022",
+    status_base_url: Annotated[str | None, typer.Option(
+        "--status-base-url", help="Where the status lists are hosted (default URL/status).")]
+        = None,
+) -> None:
+    """Create an issuer workspace: profile, signing key (0600), ledger."""
+    from mcbadge.issuing import Issuer
+
+    issuer = Issuer.create(
+        directory, name=name, url=url, did_web=did_web, profile_url=profile_url,
+        description=description, email=email, suite=suite, status_base_url=status_base_url,
+    )
+    typer.echo(f"created issuer workspace {directory}")
+    typer.echo(f"  issuer id: {issuer.id}")
+    typer.echo(f"  signing key: {directory / 'keys' / 'signing.key'} (keep it secret)")
+    if issuer.id.startswith("did:web:"):
+        typer.echo(f"  host the DID document at {issuer.did_web_url()}"
+                   " (`mcbadge status publish` writes it)")
+    elif issuer.id.startswith("https://"):
+        typer.echo(f"  host the profile at {issuer.id} (`mcbadge status publish` writes it)")
+    typer.echo(f"  status lists: {issuer.config['statusBaseUrl']}/")
+    issuer.close()
+
+
+def _achievement(path: Path) -> dict[str, Any]:
+    data = read_json_file(path)
+    if not isinstance(data, dict):
+        fail(f"{path} must hold a JSON object (an Achievement)")
+    return data
+
+
+class _Bar:
+    """A rich progress bar with rate and ETA on stderr, redrawn from the callback (no
+    refresh thread, so worker processes can be forked)."""
+
+    def __init__(self, quiet: bool) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.progress = Progress(
+            TextColumn("issuing"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}/s"), TimeElapsedColumn(), TextColumn("ETA"),
+            TimeRemainingColumn(), console=Console(stderr=True), auto_refresh=False,
+            disable=quiet,
+        )
+        self.task = self.progress.add_task("issue", total=None, rate="-")
+        self.started = time.perf_counter()
+        self.first: int | None = None
+        self.last_draw = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if self.first is None:
+            self.first, self.started = done, now
+        elapsed = now - self.started
+        rate = (done - self.first) / elapsed if elapsed > 0 else 0.0
+        self.progress.update(self.task, completed=done, total=total, rate=f"{rate:,.0f}")
+        if now - self.last_draw > 0.1 or done == total:
+            self.progress.refresh()
+            self.last_draw = now
+
+    def __enter__(self) -> _Bar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+
+@app.command()
+def issue(
+    issuer_dir: IssuerDir,
+    achievement: Annotated[Path, typer.Option(
+        "--achievement", "-a", help="The Achievement, a JSON file (needs an id).")],
+    recipient: Annotated[str | None, typer.Option(
+        "--recipient", "-r", help="One recipient: an email address, a DID or a URL.")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="The recipient's name.")] = None,
+    roster: Annotated[Path | None, typer.Option(
+        "--roster", help="Many recipients: a CSV (header row) or a .jsonl file.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="One recipient: the file to write (stdout if not given). "
+        "A roster: a folder (a file per row) or a .jsonl file.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=1, help="Signing processes for a roster (default: all cores).")]
+        = None,
+    suite: Annotated[str | None, typer.Option(
+        "--suite", help="eddsa-rdfc-2022, eddsa-jcs-2022 or Ed25519Signature2020 "
+        "(default: the workspace's).")] = None,
+    valid_from: Annotated[str | None, typer.Option(
+        "--valid-from", help="ISO 8601 date-time with a zone (default: now).")] = None,
+    valid_until: Annotated[str | None, typer.Option(
+        "--valid-until", help="ISO 8601 date-time with a zone (default: no expiry).")] = None,
+    evidence: Annotated[list[str] | None, typer.Option(
+        "--evidence", help="An evidence URL (repeatable; one recipient).")] = None,
+    narrative: Annotated[str | None, typer.Option(
+        "--narrative", help="An evidence narrative (one recipient).")] = None,
+    result: Annotated[str | None, typer.Option(
+        "--result", help="A result value, e.g. a rubric level (one recipient).")] = None,
+    key: Annotated[str | None, typer.Option(
+        "--key", help="An idempotency key: issuing again with it returns the same credential.")]
+        = None,
+    bake: Annotated[Path | None, typer.Option(
+        "--bake", help="Also bake each credential into this PNG or SVG image.")] = None,
+    suspendable: Annotated[bool, typer.Option(
+        "--suspendable", help="Add a suspension status entry too.")] = False,
+    plaintext_email: Annotated[bool, typer.Option(
+        "--plaintext-email", help="Write email addresses in the clear (default: salted hash).")]
+        = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the roster summary as JSON.")]
+        = False,
+) -> None:
+    """Issue a badge to one recipient, or to every row of a roster (resumable: run it again
+    after an interruption and only the rows not yet issued are issued)."""
+    if (recipient is None) == (roster is None):
+        fail("give either --recipient (one badge) or --roster (many)")
+    image = _read_image(bake) if bake is not None else None
+    ach = _achievement(achievement)
+    with _open(issuer_dir) as issuer:
+        if roster is not None:
+            if out is None:
+                fail("--roster needs --out (a folder, or a .jsonl file)")
+            with _Bar(quiet or as_json) as bar:
+                summary = issuer.issue_many(
+                    ach, roster, out=out, bake=image, workers=workers, suite=suite,
+                    valid_from=valid_from, valid_until=valid_until, suspendable=suspendable,
+                    plaintext_email=plaintext_email, progress=bar,
+                )
+            if as_json:
+                typer.echo(json.dumps(summary.to_json(), indent=2))
+            else:
+                _print_summary(summary)
+            if summary.failed:
+                raise typer.Exit(EXIT_INVALID)
+            return
+        assert recipient is not None
+        evidence_items: list[Any] = list(evidence or [])
+        if narrative:
+            first: dict[str, Any] = {"narrative": narrative}
+            if evidence_items:
+                first["id"] = evidence_items.pop(0)
+            evidence_items.insert(0, first)
+        credential = issuer.issue(
+            ach, recipient, name=name, evidence=evidence_items,
+            result=[result] if result else [], valid_from=valid_from, valid_until=valid_until,
+            suite=suite, idempotency_key=key, suspendable=suspendable,
+            plaintext_email=plaintext_email,
+        )
+    text = json.dumps(credential, indent=2, ensure_ascii=False)
+    if image is not None:
+        from mcbadge.baking import bake as bake_image
+
+        if out is None:
+            fail("--bake needs --out for the baked image")
+        _write(out, bake_image(image, json.dumps(credential, ensure_ascii=False)))
+        typer.echo(f"issued {credential['id']}; baked into {out}", err=True)
+    elif out is not None:
+        _write(out, (text + "\n").encode("utf-8"))
+        typer.echo(f"issued {credential['id']} -> {out}", err=True)
+    else:
+        sys.stdout.write(text + "\n")
+
+
+def _read_image(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+
+
+def _write(path: Path, data: bytes) -> None:
+    from mcbadge.issuing._issuer import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror}")
+
+
+def _print_summary(summary: Any) -> None:
+    from rich.console import Console
+
+    console = Console(stderr=True, highlight=False)
+    console.print(
+        f"[green]{summary.issued} issued[/green], {summary.existing} already issued"
+        + (f", {summary.rewritten} file(s) rewritten" if summary.rewritten else "")
+        + (f", [red]{len(summary.failed)} failed[/red]" if summary.failed else "")
+        + f" of {summary.total} rows in {summary.seconds:.1f} s"
+        + (f" ({summary.rate:,.0f}/s)" if summary.issued else "")
+        + (f" -> {summary.output}" if summary.output else "")
+    )
+    for error in summary.failed[:50]:
+        console.print(f"  [red]line {error.line}[/red]: {error.message}", markup=True)
+    if len(summary.failed) > 50:
+        console.print(f"  ... and {len(summary.failed) - 50} more (use --json for all)")
+
+
+def _status_command(action: str, issuer_dir: Path, credential_id: str,
+                    reason: str | None) -> None:
+    with _open(issuer_dir) as issuer:
+        changed = getattr(issuer, action)(credential_id, reason)
+        done = {"revoke": "revoked", "suspend": "suspended", "unsuspend": "unsuspended"}[action]
+        if changed:
+            typer.echo(f"{done} {credential_id}; run `mcbadge status publish` to tell verifiers")
+        else:
+            typer.echo(f"{credential_id} was already {done}: nothing changed")
+
+
+@app.command()
+def revoke(
+    issuer_dir: IssuerDir,
+    credential_id: Annotated[str, typer.Argument(help="The credential's id (urn:uuid:...).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the ledger).")],
+) -> None:
+    """Revoke a credential for good (recorded in the ledger with who, when, why)."""
+    _status_command("revoke", issuer_dir, credential_id, reason)
+
+
+@app.command()
+def suspend(
+    issuer_dir: IssuerDir,
+    credential_id: Annotated[str, typer.Argument(help="The credential's id.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why (kept in the ledger).")],
+) -> None:
+    """Suspend a credential issued with --suspendable."""
+    _status_command("suspend", issuer_dir, credential_id, reason)
+
+
+@app.command()
+def unsuspend(
+    issuer_dir: IssuerDir,
+    credential_id: Annotated[str, typer.Argument(help="The credential's id.")],
+    reason: Annotated[str | None, typer.Option("--reason")] = None,
+) -> None:
+    """Lift a suspension."""
+    _status_command("unsuspend", issuer_dir, credential_id, reason)
+
+
+@status_app.command("publish")
+def status_publish(
+    issuer_dir: IssuerDir,
+    out: Annotated[Path, typer.Option(
+        "--out", "-o", help="A folder to serve as the web root of the status URLs' host.")],
+    valid_days: Annotated[float | None, typer.Option(
+        "--valid-days", help="Lists expire after this many days (verifiers then refetch).")]
+        = None,
+) -> None:
+    """Write the signed status lists (and the did:web document or https profile) at the
+    paths their URLs name under OUT."""
+    from datetime import UTC, datetime, timedelta
+    from urllib.parse import urlsplit
+
+    until = (datetime.now(UTC).replace(microsecond=0) + timedelta(days=valid_days)
+             if valid_days is not None else None)
+    with _open(issuer_dir) as issuer:
+        written = issuer.publish_status(out, valid_until=until)
+        extra: dict[str, Any] = {}
+        if issuer.id.startswith("did:web:"):
+            extra[issuer.did_web_url()] = issuer.did_document()
+        elif issuer.id.startswith("https://"):
+            extra[issuer.id] = issuer.profile_document()
+        for url, doc in extra.items():
+            target = out / (urlsplit(url).path.lstrip("/") or "index.json")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _write(target, (json.dumps(doc, indent=2) + "\n").encode())
+            written[url] = target
+    if not written:
+        typer.echo("nothing to publish yet: no credential has been issued")
+    for url, path in written.items():
+        typer.echo(f"{path}  ->  {url}")
+
+
+@app.command()
+def ledger(
+    issuer_dir: IssuerDir,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    history: Annotated[str | None, typer.Option(
+        "--history", metavar="ID", help="Show one credential's status changes.")] = None,
+) -> None:
+    """List the credentials the issuer has issued, with their status."""
+    with _open(issuer_dir) as issuer:
+        if history is not None:
+            record = issuer.record(history)
+            if record is None:
+                fail(f"no credential {history} in the ledger")
+            for change in issuer.history(history):
+                line = {"purpose": change.purpose, "value": change.value, "at": change.at,
+                        "actor": change.actor, "reason": change.reason}
+                typer.echo(json.dumps(line) if as_json else
+                           f"{change.at}  {change.purpose}={change.value}  by {change.actor}: "
+                           f"{change.reason or ''}")
+            return
+        for record in issuer.ledger.records():
+            state = "revoked" if record.revoked else "suspended" if record.suspended else "valid"
+            if as_json:
+                typer.echo(json.dumps({
+                    "id": record.id, "recipient": record.recipient,
+                    "achievement": record.achievement_id, "issuedAt": record.issued_at,
+                    "status": state, "key": record.idempotency_key,
+                }))
+            else:
+                typer.echo(f"{record.issued_at}  {record.id}  {state:9}  {record.recipient}  "
+                           f"{record.achievement_id}")
