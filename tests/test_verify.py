@@ -553,3 +553,15 @@ def test_status_list_2021(issuer: Issuer) -> None:
                                          "credentialSubject": {**listing["credentialSubject"],
                                          "encodedList": issuer.bits.encode()[1:]}})
     assert run(signed, issuer, fetcher=offline(docs)).verified
+
+
+def test_several_status_entries_are_checked_one_by_one_and_warned_about() -> None:
+    issuer = Issuer()
+    entries = [issuer.status_entry(3), issuer.status_entry(4, "suspension")]
+    signed = issuer.sign(issuer.credential(credentialStatus=entries))
+    check = mcbadge.verify(signed, now=NOW, fetcher=offline(issuer.documents())).check("schema")
+    assert check.outcome == "warning" and "room for one" in check.message
+    broken = [issuer.status_entry(3), {"type": "BitstringStatusListEntry"}]
+    bad = issuer.sign(issuer.credential(credentialStatus=broken))
+    assert mcbadge.verify(bad, now=NOW, fetcher=offline(issuer.documents())).check(
+        "schema").outcome == "failed"

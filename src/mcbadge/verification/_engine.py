@@ -201,6 +201,9 @@ def _context(doc: Mapping[str, Any], run: Run) -> Check:
 # -------------------------------------------------------------------------------- schema
 
 
+_MAX_STATUS_ENTRIES = 4
+
+
 def _schema(doc: Mapping[str, Any], run: Run, holder: list[AnyCredential]) -> Check:
     kind = _kind(doc)
     try:
@@ -212,6 +215,17 @@ def _schema(doc: Mapping[str, Any], run: Run, holder: list[AnyCredential]) -> Ch
         return Check("schema", "failed",
                      f"not an Open Badges or CLR credential (type {doc.get('type')!r})",
                      "SCHEMA_VALIDATION_FAILED")
+    # VC DM 2.0 allows several status entries (revocation and suspension); the OB 3.0
+    # schema has room for one. Each entry is checked in that one place, and the credential
+    # gets a warning (other OB validators may refuse it) rather than a failure.
+    statuses = doc.get("credentialStatus")
+    several = (isinstance(statuses, list) and 1 < len(statuses) <= _MAX_STATUS_ENTRIES
+               and all(isinstance(e, Mapping) for e in statuses))
+    count = len(statuses) if isinstance(statuses, list) else 1
+    if several:
+        assert isinstance(statuses, list)
+        views = [{**doc, "credentialStatus": entry} for entry in statuses]
+        doc = views[0]
     # The JSON-LD adaptation accepts everything the formal schema does, so a document the
     # formal OB schema accepts needs no second pass; otherwise the adaptation decides and a
     # formal-only failure is a warning.
@@ -232,6 +246,9 @@ def _schema(doc: Mapping[str, Any], run: Run, holder: list[AnyCredential]) -> Ch
             errors += validate_schema(doc, url)
         else:
             errors += fetched_schema_errors(doc, url, run)
+    if several:
+        for view in views[1:]:
+            errors += validate_schema(view, _FORMAL_OB if formal == [] else _ADAPTED_SCHEMA[kind])
     if errors or model_errors:
         found = [*errors, *model_errors]
         first = found[0]
@@ -249,6 +266,12 @@ def _schema(doc: Mapping[str, Any], run: Run, holder: list[AnyCredential]) -> Ch
                      f"{formal[0].message}", "SCHEMA_VALIDATION_FAILED",
                      {"schemas": used, "formal": [
                          {"pointer": e.pointer, "message": e.message} for e in formal[:50]]})
+    if several:
+        return Check("schema", "warning",
+                     f"valid against {len(used)} schema(s), with {count} credentialStatus "
+                     "entries (VC Data Model 2.0); the OB 3.0 schema has room for one, so other "
+                     "OB validators may refuse it", "SCHEMA_VALIDATION_FAILED",
+                     {"schemas": used})
     return Check("schema", "passed", f"valid against {len(used)} schema(s)", details={
         "schemas": used})
 
