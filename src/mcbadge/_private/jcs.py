@@ -87,8 +87,12 @@ def _encode(value: Any, out: list[str]) -> None:
         raise CanonicalizationError(f"{type(value).__name__} is not a JSON value")
 
 
-def _plain_key(key: object) -> bool:
-    return type(key) is str and (key.isascii() or max(key) < "\U00010000")
+def _plain_keys(value: dict[Any, Any]) -> bool:
+    try:
+        joined = "".join(value)  # TypeError unless every key is a str
+    except TypeError:
+        return False
+    return joined.isascii() or max(joined) < "\U00010000"
 
 
 def _plain(value: Any, depth: int = 0) -> bool:
@@ -98,7 +102,7 @@ def _plain(value: Any, depth: int = 0) -> bool:
     kind = type(value)
     if kind is dict:
         items: Any = value.values()
-        if not all(_plain_key(k) for k in value):
+        if not _plain_keys(value):
             return False
     elif kind is list:
         items = value

@@ -10,6 +10,7 @@ ED25519_PRIV = b"\x80\x26"  # multicodec 0x1300, varint-encoded
 
 
 _CHUNK = 58**10  # ten base58 digits per big-integer division
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]  # two digits per small division
 
 
 def b58encode(data: bytes) -> str:
@@ -18,9 +19,9 @@ def b58encode(data: bytes) -> str:
     out: list[str] = []
     while num:
         num, chunk = divmod(num, _CHUNK)
-        for _ in range(10):
-            chunk, rem = divmod(chunk, 58)
-            out.append(_ALPHABET[rem])
+        for _ in range(5):
+            chunk, pair = divmod(chunk, 3364)
+            out.append(_PAIRS[pair])
     text = "".join(reversed(out)).lstrip("1")
     return "1" * zeros + text
 

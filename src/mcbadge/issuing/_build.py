@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import copy
 import re
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from mcbadge.errors import IssuingError, MCBadgeError
-from mcbadge.models import Achievement, Evidence, IdentityObject, Result
+from mcbadge.models import Achievement, Evidence, Result
 from mcbadge.models._base import DateTimeZ
+from mcbadge.models.identity import identity_hash
 from mcbadge.models.ob import OB_CONTEXT, VC_V2_CONTEXT
 
 __all__ = ["CredentialTemplate", "Recipient", "as_evidence", "as_results", "iso_z"]
@@ -60,10 +62,14 @@ class Recipient:
     def subject(self, *, name: str | None, plaintext_email: bool) -> dict[str, Any]:
         subject: dict[str, Any] = {"type": ["AchievementSubject"]}
         identifiers: list[dict[str, Any]] = []
-        if self.kind == "email":
-            identity = IdentityObject.create(self.value, "emailAddress",
-                                             hashed=not plaintext_email)
-            identifiers.append(identity.to_dict())
+        if self.kind == "email" and plaintext_email:
+            identifiers.append({"type": "IdentityObject", "hashed": False,
+                                "identityHash": self.value, "identityType": "emailAddress"})
+        elif self.kind == "email":
+            salt = secrets.token_hex(16)
+            identifiers.append({"type": "IdentityObject", "hashed": True,
+                                "identityHash": identity_hash(self.value, salt),
+                                "identityType": "emailAddress", "salt": salt})
         else:
             subject["id"] = self.value
         if name:
@@ -164,9 +170,12 @@ class CredentialTemplate:
         evidence: list[dict[str, Any]] | None = None,
         results: list[dict[str, Any]] | None = None,
         plaintext_email: bool = False,
+        share: bool = False,
     ) -> dict[str, Any]:
+        """The unsigned credential. With ``share`` its achievement is the template's own
+        object (for a caller that serialises the result at once and never changes it)."""
         subject = recipient.subject(name=name, plaintext_email=plaintext_email)
-        subject["achievement"] = copy.deepcopy(self.achievement)
+        subject["achievement"] = self.achievement if share else copy.deepcopy(self.achievement)
         if results:
             subject["result"] = results
         doc: dict[str, Any] = {

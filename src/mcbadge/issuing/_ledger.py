@@ -150,6 +150,10 @@ class Ledger(Protocol):
 
     def find_many(self, idempotency_keys: Sequence[str]) -> dict[str, LedgerRecord]: ...
 
+    def documents(self, idempotency_keys: Sequence[str]) -> dict[str, str]:
+        """The signed JSON of the issued credentials with these keys, by key."""
+        ...
+
     def records(self, *, state: str | None = "issued") -> Iterator[LedgerRecord]: ...
 
     def history(self, credential_id: str) -> list[StatusChange]: ...
@@ -243,6 +247,7 @@ class SQLiteLedger:
         self._used_cache: dict[int, set[int]] = {}
         self._seen_rowid: dict[int, int] = {}
         self._fresh: set[int] = set()
+        self._current: dict[str, tuple[int, str, int]] = {}  # within one transaction
         self._migrate()
 
     # -- plumbing --------------------------------------------------------------------
@@ -340,6 +345,19 @@ class SQLiteLedger:
                 out[record.idempotency_key] = record
         return out
 
+    def documents(self, idempotency_keys: Sequence[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        keys = list(idempotency_keys)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(
+                "SELECT idempotency_key, document FROM credentials "  # noqa: S608
+                f"WHERE state = 'issued' AND idempotency_key IN ({marks})", chunk,
+            )
+            out.update(rows)
+        return out
+
     def records(self, *, state: str | None = "issued") -> Iterator[LedgerRecord]:
         """Every record (issued ones by default), oldest first, read in pages."""
         last = -1
@@ -424,6 +442,7 @@ class SQLiteLedger:
                 "VALUES (?, ?, ?, ?)", entries,
             )
         self._fresh.clear()
+        self._current.clear()
         return out
 
     def _forget_allocations(self) -> None:
@@ -431,6 +450,7 @@ class SQLiteLedger:
         self._used_cache.clear()
         self._seen_rowid.clear()
         self._fresh.clear()
+        self._current.clear()
 
     def _used(self, db: sqlite3.Connection, seq: int) -> set[int]:
         """The indexes allocated in list ``seq``: cached, and brought up to date once per
@@ -452,10 +472,12 @@ class SQLiteLedger:
     def _allocate(self, db: sqlite3.Connection, purpose: str) -> tuple[int, str, int]:
         """A random index never allocated before, in the current list of ``purpose`` (a new
         list when that one is ``max_fill`` full)."""
-        row = db.execute(
-            "SELECT seq, url, size FROM status_lists WHERE purpose = ? ORDER BY seq DESC LIMIT 1",
-            (purpose,),
-        ).fetchone()
+        row = self._current.get(purpose)
+        if row is None:
+            row = db.execute(
+                "SELECT seq, url, size FROM status_lists WHERE purpose = ? "
+                "ORDER BY seq DESC LIMIT 1", (purpose,),
+            ).fetchone()
         if row is None or len(self._used(db, row[0])) >= int(row[2] * self.max_fill):
             if self._list_url is None:
                 raise LedgerError("this ledger was opened without a status list URL scheme")
@@ -469,6 +491,7 @@ class SQLiteLedger:
             )
             assert cursor.lastrowid is not None
             row = (cursor.lastrowid, url, self.list_size)
+        self._current[purpose] = row
         seq, url, size = row
         used = self._used(db, seq)
         while True:
@@ -479,19 +502,22 @@ class SQLiteLedger:
 
     def record_issued(self, issued: Sequence[tuple[str, str]]) -> set[str]:
         now = utc_now()
-        stored = set()
+        update = ("UPDATE credentials SET state = 'issued', document = ?, issued_at = ? "
+                  "WHERE id = ? AND state = 'reserved'")
         with self._tx() as db:
-            for cid, document in issued:
-                cursor = db.execute(
-                    "UPDATE credentials SET state = 'issued', document = ?, issued_at = ? "
-                    "WHERE id = ? AND state = 'reserved'", (document, now, cid),
-                )
-                if cursor.rowcount == 1:
-                    stored.add(cid)
-                elif db.execute("SELECT 1 FROM credentials WHERE id = ?", (cid,)).fetchone() \
-                        is None:
+            cursor = db.executemany(update, [(doc, now, cid) for cid, doc in issued])
+            if cursor.rowcount == len(issued):
+                return {cid for cid, _ in issued}
+            # some were completed by another writer first (or are not ours): sort them out
+            stored = set()
+            for cid, _document in issued:
+                row = db.execute("SELECT issued_at, document FROM credentials WHERE id = ?",
+                                 (cid,)).fetchone()
+                if row is None:
                     raise LedgerError(f"{cid} is not a credential of this ledger", "NOT_FOUND")
-        return stored
+                if row[0] == now and row[1] == _document:
+                    stored.add(cid)
+            return stored
 
     def set_status(
         self, credential_id: str, purpose: str, value: int, *, reason: str | None = None,
