@@ -315,3 +315,37 @@ def test_two_processes_issuing_at_once_never_share_an_index(issuer: Issuer) -> N
     assert len(set(slots)) == 200
     documents = [json.loads(r.document or "") for r in records]
     assert len({d["credentialStatus"]["statusListIndex"] for d in documents}) == 200
+
+
+class _OnlyTheInterface:
+    """A ledger that lets the issuer use nothing but the Ledger protocol's methods."""
+
+    def __init__(self, inner: SQLiteLedger) -> None:
+        from mcbadge.issuing import Ledger
+
+        self._inner = inner
+        self._allowed = {n for n in dir(Ledger) if not n.startswith("_")}
+        self.calls: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        assert name in self._allowed, f"the issuer reached past the interface: {name}"
+        self.calls.add(name)
+        return getattr(self._inner, name)
+
+
+def test_the_issuer_needs_only_the_ledger_interface(issuer: Issuer, tmp_path: Path) -> None:
+    made: list[_OnlyTheInterface] = []
+
+    def other_store(list_url: Any, size: int) -> Any:
+        made.append(_OnlyTheInterface(SQLiteLedger(tmp_path / "elsewhere.db",
+                                                   list_url=list_url, list_size=size)))
+        return made[0]
+
+    with Issuer.open(issuer.path, ledger=other_store) as again:
+        badge = again.issue(ACHIEVEMENT, "did:example:a", idempotency_key="k")
+        again.issue_many(ACHIEVEMENT, [{"did": "did:example:b"}], out=tmp_path / "o", workers=1)
+        again.revoke(badge["id"], "x")
+        assert again.history(badge["id"])[0].reason == "x"
+        again.publish_status(tmp_path / "site")
+    assert {"reserve", "record_issued", "set_status", "status_lists"} <= made[0].calls
+    assert (tmp_path / "elsewhere.db").exists() and issuer.ledger.count(None) == 0

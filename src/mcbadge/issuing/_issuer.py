@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,9 @@ from mcbadge.issuing._build import (
     status_entry_json,
 )
 from mcbadge.issuing._ledger import (
+    Ledger,
     LedgerRecord,
+    ListUrl,
     Reservation,
     SQLiteLedger,
     StatusChange,
@@ -94,7 +96,7 @@ class Issuer:
     """
 
     def __init__(self, path: Path, config: dict[str, Any], key: Ed25519Key,
-                 ledger: SQLiteLedger) -> None:
+                 ledger: Ledger) -> None:
         self.path = path
         self.config = config
         self.key = key
@@ -174,8 +176,14 @@ class Issuer:
         return cls.open(root)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str]) -> Issuer:
-        """Open an existing workspace."""
+    def open(cls, path: str | os.PathLike[str], *,
+             ledger: Callable[[ListUrl, int], Ledger] | None = None) -> Issuer:
+        """Open an existing workspace.
+
+        ``ledger`` makes the store to use instead of the workspace's SQLite file, from the
+        workspace's status-list URL scheme and list size: a PostgreSQL ledger, say (any
+        object with the :class:`~mcbadge.issuing.Ledger` methods).
+        """
         root = Path(path)
         try:
             config = json.loads((root / CONFIG).read_text("utf-8"))
@@ -199,12 +207,14 @@ class Issuer:
         if not isinstance(key, Ed25519Key) or not key.has_private:
             raise IssuingError(f"{key_path} is not an Ed25519 private key", "WORKSPACE_ERROR")
         base = config["statusBaseUrl"]
-        ledger = SQLiteLedger(
-            root / LEDGER_FILE,
-            list_url=lambda purpose, n: f"{base}/{purpose}-{n}.json",
-            list_size=int(config["statusListSize"]),
-        )
-        return cls(root, config, key, ledger)
+
+        def list_url(purpose: str, number: int) -> str:
+            return f"{base}/{purpose}-{number}.json"
+
+        size = int(config["statusListSize"])
+        store = (ledger(list_url, size) if ledger is not None else
+                 SQLiteLedger(root / LEDGER_FILE, list_url=list_url, list_size=size))
+        return cls(root, config, key, store)
 
     def close(self) -> None:
         self.ledger.close()

@@ -18,7 +18,7 @@ import secrets
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +38,9 @@ __all__ = [
 ]
 
 PURPOSES = ("revocation", "suspension")
+
+ListUrl = Callable[[str, int], str]
+"""``list_url(purpose, n)``: the URL of the ``n``-th status list (1, 2, ...) of a purpose."""
 
 
 def utc_now() -> str:
@@ -156,6 +159,8 @@ class Ledger(Protocol):
 
     def records(self, *, state: str | None = "issued") -> Iterator[LedgerRecord]: ...
 
+    def count(self, state: str | None = "issued") -> int: ...
+
     def history(self, credential_id: str) -> list[StatusChange]: ...
 
     def status_lists(self) -> list[StatusListInfo]: ...
@@ -225,7 +230,7 @@ class SQLiteLedger:
         self,
         path: str | Path,
         *,
-        list_url: Any = None,
+        list_url: ListUrl | None = None,
         list_size: int = 131_072,
         max_fill: float = 0.75,
         timeout: float = 60.0,
