@@ -52,7 +52,8 @@ def main() -> None:
     summary = issuer.issue_many(achievement, roster, out=out, workers=args.workers)
     seconds = time.perf_counter() - start
     issuer.close()
-    assert summary.ok and summary.issued == args.rows, summary.to_json()
+    if not summary.ok or summary.issued != args.rows:
+        raise SystemExit(f"bulk run incomplete: {summary.to_json()}")
     size = (out.stat().st_size if args.jsonl else
             sum(p.stat().st_size for p in out.iterdir())) / args.rows
     print(json.dumps({

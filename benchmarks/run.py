@@ -60,6 +60,8 @@ def peer_figures(suite: str, repeat: int) -> dict[str, Any] | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--repeat", type=int, default=100)
+    parser.add_argument("--bulk-rows", type=int, default=10_000,
+                        help="roster size for the bulk issuance figures (0: skip them)")
     args = parser.parse_args()
     text = DATA.read_text(encoding="utf-8")
     doc = json.loads(text)
@@ -117,8 +119,30 @@ def main() -> None:
             times.append(time.perf_counter() - start)
         ms = statistics.median(times) * 1000
         print(f"  verify {name:<34}{ms:8.3f}  ({1000 / ms:6.0f}/s)")
+    if args.bulk_rows:
+        bulk_figures(args.bulk_rows)
     if not (PEER / "node_modules").is_dir():
         print("\n(peer not installed: `make peer` with ../shared/peer and node gives the ratios)")
+
+
+def bulk_figures(rows: int) -> None:
+    """Bulk issuance, each configuration in a fresh process (so peak RSS is its own)."""
+    import sys
+    import tempfile
+
+    print(f"\n  bulk issuance of {rows:,} rows (signed + recorded + written), all cores")
+    print(f"  {'suite':<18}{'output':<8}{'cred/s':>8}{'seconds':>9}{'parent MiB':>12}"
+          f"{'worker MiB':>12}")
+    with tempfile.TemporaryDirectory(prefix="mcbadge-bench-") as work:
+        for suite in ("eddsa-rdfc-2022", "eddsa-jcs-2022"):
+            for jsonl in (False, True):
+                argv = [sys.executable, str(HERE / "bulk.py"), "--rows", str(rows),
+                        "--suite", suite, "--dir", work, *(["--jsonl"] if jsonl else [])]
+                done = subprocess.run(argv, capture_output=True, text=True, check=True)
+                fig = json.loads(done.stdout)
+                print(f"  {suite:<18}{fig['output']:<8}{fig['per_second']:>8,}"
+                      f"{fig['seconds']:>9.2f}{fig['parent_rss_mib']:>12}"
+                      f"{fig['worker_rss_mib']:>12}")
 
 
 if __name__ == "__main__":

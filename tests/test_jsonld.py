@@ -206,3 +206,33 @@ def _remembered_checks(doc: Any, loader: Any) -> None:
     assert canonical_nquads(changed, loader) != first
     other = mj.DocumentLoader()
     assert canonical_nquads(doc, other) == first
+
+
+def test_remembered_subtrees_give_the_canonical_form_fresh_expansion_gives() -> None:
+    import copy
+
+    from mcbadge.jsonld import _canon
+
+    doc = load_json(SPEC / "ob-v3p0-test-vector/credential.json")
+    loader = mj.DocumentLoader()
+    achievement = doc["credentialSubject"]["achievement"]
+    achievement["description"] = "A long description. " * 60  # over the 1 KiB threshold
+    variants = []
+    for i in range(4):
+        variant = copy.deepcopy(doc)
+        variant["id"] = f"urn:uuid:00000000-0000-4000-8000-00000000000{i}"
+        variant["credentialSubject"]["id"] = f"did:example:learner-{i}"
+        variants.append(variant)
+    # the same achievement under another active context: a different expansion entry
+    moved = copy.deepcopy(variants[0])
+    moved["@context"] = [*moved["@context"], {"extraTerm": "https://example.com/extra"}]
+    moved["extraTerm"] = "x"
+    variants.append(moved)
+    fresh = [_canon.canonical_nquads(v, loader) for v in variants]
+    with _canon.remembering_subtrees():
+        remembered = [_canon.canonical_nquads(v, loader) for v in variants]
+        memo = _canon._SUBTREES.get()
+        assert memo  # something was remembered
+        again = [_canon.canonical_nquads(v, mj.DocumentLoader()) for v in variants]
+    assert remembered == fresh == again
+    assert _canon._SUBTREES.get() is None  # only inside the block

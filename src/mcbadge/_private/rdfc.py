@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -28,12 +29,12 @@ MAX_PERMUTATION_SET = 8
 _ESCAPES = {
     "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f",
 }
-_NEEDS_ESCAPE = frozenset(_ESCAPES) | {chr(c) for c in range(0x20)} | {"\x7f"}
+_NEEDS_ESCAPE = re.compile(r'[\x00-\x1f\x7f"\\]')
 
 
 def escape_literal(value: str) -> str:
     """Escape a literal's lexical form as canonical N-Quads does."""
-    if not any(ch in _NEEDS_ESCAPE for ch in value):
+    if _NEEDS_ESCAPE.search(value) is None:
         return value
     out = []
     for ch in value:

@@ -29,6 +29,7 @@ from mcbadge.errors import IssuingError, MCBadgeError
 from mcbadge.issuing._build import CredentialTemplate, Recipient, iso_z, status_entry_json
 from mcbadge.issuing._ledger import LedgerRecord, Reservation, utc_now
 from mcbadge.issuing._roster import RosterRow, RowError, parse_rows, read_roster
+from mcbadge.jsonld._canon import remembering_subtrees
 from mcbadge.keys import Ed25519Key, load_key
 from mcbadge.models import Achievement
 from mcbadge.proofs import SUITES, sign
@@ -102,21 +103,24 @@ _Signed = tuple[str, str]
 
 def _sign_chunk(items: Sequence[_Item]) -> list[_Signed]:
     """Build and sign each item."""
-    out = []
+    with remembering_subtrees():  # every credential carries the same achievement
+        return [_sign_one(item) for item in items]
+
+
+def _sign_one(item: _Item) -> _Signed:
     template: CredentialTemplate = _worker["template"]
-    for cid, value, kind, name, statuses, evidence, results in items:
-        created = utc_now()
-        doc = template.build(
-            credential_id=cid, recipient=Recipient(value, kind), name=name,
-            statuses=[status_entry_json(*s) for s in statuses],
-            valid_from=_worker["valid_from"] or created, valid_until=_worker["valid_until"],
-            evidence=evidence, results=results, plaintext_email=_worker["plaintext_email"],
-            share=True,
-        )
-        signed = sign(doc, _worker["key"], suite=_worker["suite"],
-                      verification_method=_worker["method"], created=created)
-        out.append((cid, json.dumps(signed, ensure_ascii=False)))
-    return out
+    cid, value, kind, name, statuses, evidence, results = item
+    created = utc_now()
+    doc = template.build(
+        credential_id=cid, recipient=Recipient(value, kind), name=name,
+        statuses=[status_entry_json(*s) for s in statuses],
+        valid_from=_worker["valid_from"] or created, valid_until=_worker["valid_until"],
+        evidence=evidence, results=results, plaintext_email=_worker["plaintext_email"],
+        share=True,
+    )
+    signed = sign(doc, _worker["key"], suite=_worker["suite"],
+                  verification_method=_worker["method"], created=created)
+    return cid, json.dumps(signed, ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------- outputs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 import uuid
@@ -61,6 +62,84 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         with _memo_lock:
             _memo[full_key] = (local_ctx, result, active_ctx)
         return result
+
+
+    def _expand(
+        self,
+        active_ctx: Any,
+        active_property: Any,
+        element: Any,
+        options: Any,
+        inside_list: bool = False,
+        inside_index: Any = False,
+        type_scoped_ctx: Any = None,
+    ) -> Any:
+        args = (active_ctx, active_property, element, options, inside_list, inside_index,
+                type_scoped_ctx)
+        memo = _SUBTREES.get()
+        if (memo is None or type(element) is not dict or active_property is None
+                or "_uuid" not in active_ctx
+                or (type_scoped_ctx is not None and "_uuid" not in type_scoped_ctx)):
+            return super()._expand(*args)
+        try:
+            text = json.dumps(element, ensure_ascii=False, allow_nan=False)
+        except (TypeError, ValueError, RecursionError):
+            return super()._expand(*args)
+        if len(text) < _SUBTREE_MIN_CHARS:
+            return super()._expand(*args)
+        # the expansion of a subtree is a function of exactly these: processed contexts are
+        # frozen and named by their _uuid, and the options that expansion reads
+        key = (
+            active_ctx["_uuid"], active_property, inside_list, inside_index,
+            type_scoped_ctx["_uuid"] if type_scoped_ctx is not None else None,
+            options.get("base"), options.get("processingMode"), options.get("isFrame"),
+            id(options.get("documentLoader")), text,
+        )
+        loader = options.get("documentLoader")
+        hit = memo.get(key)
+        if hit is not None and hit[1] is loader:  # (the entry keeps its loader alive)
+            memo.move_to_end(key)
+            return _json_copy(hit[0])
+        result = super()._expand(*args)
+        memo[key] = (_json_copy(result), loader)
+        while len(memo) > _SUBTREE_ENTRIES:
+            memo.popitem(last=False)
+        return result
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _json_copy(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars), several times faster than
+    :func:`copy.deepcopy`; anything else is handed to it."""
+    kind = type(value)
+    if kind is dict:
+        return {k: _json_copy(v) for k, v in value.items()}
+    if kind is list:
+        return [_json_copy(v) for v in value]
+    if kind in _SCALARS:
+        return value
+    return copy.deepcopy(value)
+
+
+_SUBTREE_MIN_CHARS = 1024
+_SUBTREE_ENTRIES = 16
+_SUBTREES: ContextVar[OrderedDict[Any, Any] | None] = ContextVar(
+    "mcbadge_subtree_memo", default=None
+)
+
+
+@contextmanager
+def remembering_subtrees() -> Iterator[None]:
+    """Within this block, the JSON-LD expansion of a large subtree (1 KiB of JSON or more)
+    is reused when the same subtree comes again under the same processed context: a bulk
+    run signs thousands of credentials that share one achievement."""
+    token = _SUBTREES.set(OrderedDict())
+    try:
+        yield
+    finally:
+        _SUBTREES.reset(token)
 
 
 _memo: LRUCache[Any, Any] = LRUCache(maxsize=4096)
