@@ -10,7 +10,8 @@ Public modules:
 - :mod:`mcbadge.keys` -- signing keys (Ed25519, P-256, RSA), key files, did:key, did:web
 - :mod:`mcbadge.proofs` -- Data Integrity proofs and VC-JWT: ``sign``, ``verify_proof``
 - :mod:`mcbadge.verification` -- ``verify``: every check, with problem codes; policies
-- :mod:`mcbadge.baking` -- reading credentials baked into PNG and SVG images
+- :mod:`mcbadge.issuing` -- the issuer workspace: ``Issuer``, the ledger, status lists, bulk
+- :mod:`mcbadge.baking` -- baking credentials into PNG and SVG images, and reading them
 - :mod:`mcbadge.resolve` -- the one guarded HTTP client
 - :mod:`mcbadge.errors` -- every exception mcbadge raises
 """

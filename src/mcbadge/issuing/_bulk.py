@@ -234,7 +234,7 @@ def issue_many(
     suspendable: bool = False,
     plaintext_email: bool = False,
     progress: Progress | None = None,
-    chunk_size: int = 100,
+    chunk_size: int = 200,
 ) -> BulkSummary:
     """Issue ``achievement`` to every row; idempotent and resumable (see the module doc).
 
@@ -242,7 +242,8 @@ def issue_many(
     :class:`RosterRow` / dicts with the roster's columns. ``out``: a folder (one
     ``<name>-<hash>.json`` per row, plus the image baked with it when ``bake`` holds PNG or
     SVG bytes) or a ``.jsonl`` file (every row's credential, in roster order). ``workers``:
-    processes that sign (default: one per core; 1 signs in this process).
+    processes that sign (default: one per core; 1 signs in this process). ``chunk_size``:
+    the most rows in one worker task and one ledger transaction (smaller for small rosters).
     Each row's idempotency key is the achievement id with its ``key`` column, or with its
     recipient: a row already issued is never issued again.
     """
@@ -337,6 +338,8 @@ def issue_many(
     worker_args = (str(issuer.path / "keys" / "signing.key"), template,
                    issuer.verification_method, suite, starts, ends, plaintext_email)
     count = workers if workers is not None else (os.cpu_count() or 1)
+    if count > 1:  # small rosters: chunks small enough to keep every worker busy
+        chunk_size = max(10, min(chunk_size, -(-len(pending) // (count * 4))))
     if count <= 1 or len(pending) <= chunk_size:
         _init_worker(*worker_args)
         try:
