@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 SHARED_PEER := ../shared/peer
 PEER        := .peer
 
-.PHONY: install lint typecheck test demo bench clean peer
+.PHONY: install lint typecheck test demo bench docs clean peer
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples benchmarks
+	$(BIN)/ruff check src tests examples benchmarks docs/hooks.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src
@@ -39,10 +39,14 @@ peer:
 	else echo "no ../shared/peer or npm: peer cross-checks will be skipped"; fi
 
 demo: $(STAMP)
-	$(BIN)/python examples/demo.py
+	$(BIN)/mcbadge demo
+
+# the documentation site (mkdocs-material; API and CLI reference generated), warnings fail
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(PEER) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(PEER) build dist site .bench-work .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -25,13 +25,23 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
-_state = {"debug": False}
+_state = {"debug": False, "quiet": False}
 
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print one line to stderr and exit."""
     typer.echo(f"mcbadge: error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def note(message: str) -> None:
+    """An informational line on stderr (silenced by ``--quiet``)."""
+    if not _state["quiet"]:
+        typer.echo(message, err=True)
+
+
+def quiet() -> bool:
+    return bool(_state["quiet"])
 
 
 def _version(value: bool) -> None:
@@ -46,8 +56,11 @@ def _main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", help="No progress or notes on stderr; errors and data only.")] = False,
 ) -> None:
     _state["debug"] = debug
+    _state["quiet"] = quiet
 
 
 def read_json_file(path: Path | str) -> Any:
@@ -78,7 +91,7 @@ def parse_contexts(values: list[str] | None) -> dict[str, Path]:
 
 
 # the commands register themselves on `app`
-from mcbadge.cli import _baking, _issuing, _keys, _verify  # noqa: E402,F401
+from mcbadge.cli import _baking, _demo, _documents, _issuing, _keys, _verify  # noqa: E402,F401
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from mcbadge.cli import app, fail
+from mcbadge.cli import app, fail, note
 
 
 def _read(path: Path) -> bytes:
@@ -39,7 +39,7 @@ def bake(
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         fail(f"cannot write {output}: {exc.strerror}")
-    typer.echo(f"baked into {output}", err=True)
+    note(f"baked into {output}")
 
 
 @app.command()

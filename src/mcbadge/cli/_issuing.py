@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mcbadge.cli import EXIT_INVALID, app, fail, read_json_file
+from mcbadge.cli import EXIT_INVALID, app, fail, note, quiet, read_json_file
 
 IssuerDir = Annotated[Path, typer.Option(
     "--issuer", "-i", envvar="MCBADGE_ISSUER",
@@ -89,7 +89,7 @@ class _Bar:
         self.progress = Progress(
             TextColumn("issuing"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[rate]}/s"), TimeElapsedColumn(), TextColumn("ETA"),
-            TimeRemainingColumn(), console=Console(stderr=True), auto_refresh=False,
+            TimeRemainingColumn(), console=Console(stderr=True, emoji=False), auto_refresh=False,
             disable=quiet,
         )
         self.task = self.progress.add_task("issue", total=None, rate="-")
@@ -155,7 +155,7 @@ def issue(
     plaintext_email: Annotated[bool, typer.Option(
         "--plaintext-email", help="Write email addresses in the clear (default: salted hash).")]
         = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet_bar: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the roster summary as JSON.")]
         = False,
 ) -> None:
@@ -169,7 +169,9 @@ def issue(
         if roster is not None:
             if out is None:
                 fail("--roster needs --out (a folder, or a .jsonl file)")
-            with _Bar(quiet or as_json) as bar:
+            if not roster.is_file():
+                fail(f"cannot read roster {roster}: no such file")
+            with _Bar(quiet_bar or as_json or quiet()) as bar:
                 summary = issuer.issue_many(
                     ach, roster, out=out, bake=image, workers=workers, suite=suite,
                     valid_from=valid_from, valid_until=valid_until, suspendable=suspendable,
@@ -177,7 +179,7 @@ def issue(
                 )
             if as_json:
                 typer.echo(json.dumps(summary.to_json(), indent=2))
-            else:
+            elif not quiet():
                 _print_summary(summary)
             if summary.failed:
                 raise typer.Exit(EXIT_INVALID)
@@ -202,10 +204,10 @@ def issue(
         if out is None:
             fail("--bake needs --out for the baked image")
         _write(out, bake_image(image, json.dumps(credential, ensure_ascii=False)))
-        typer.echo(f"issued {credential['id']}; baked into {out}", err=True)
+        note(f"issued {credential['id']}; baked into {out}")
     elif out is not None:
         _write(out, (text + "\n").encode("utf-8"))
-        typer.echo(f"issued {credential['id']} -> {out}", err=True)
+        note(f"issued {credential['id']} -> {out}")
     else:
         sys.stdout.write(text + "\n")
 
@@ -228,18 +230,19 @@ def _write(path: Path, data: bytes) -> None:
 
 def _print_summary(summary: Any) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
-    console = Console(stderr=True, highlight=False)
+    console = Console(stderr=True, highlight=False, emoji=False)
     console.print(
         f"[green]{summary.issued} issued[/green], {summary.existing} already issued"
         + (f", {summary.rewritten} file(s) rewritten" if summary.rewritten else "")
         + (f", [red]{len(summary.failed)} failed[/red]" if summary.failed else "")
         + f" of {summary.total} rows in {summary.seconds:.1f} s"
         + (f" ({summary.rate:,.0f}/s)" if summary.issued else "")
-        + (f" -> {summary.output}" if summary.output else "")
+        + (f" -> {escape(str(summary.output))}" if summary.output else "")
     )
     for error in summary.failed[:50]:
-        console.print(f"  [red]line {error.line}[/red]: {error.message}", markup=True)
+        console.print(f"  [red]line {error.line}[/red]: {escape(error.message)}")
     if len(summary.failed) > 50:
         console.print(f"  ... and {len(summary.failed) - 50} more (use --json for all)")
 

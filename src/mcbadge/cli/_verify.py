@@ -50,30 +50,34 @@ def _rows(result: Any, depth: int = 0) -> list[tuple[str, str, str, str]]:
 
 def _print_table(result: Any, recipient: tuple[str, bool] | None) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console(highlight=False, soft_wrap=False)
+    console = Console(highlight=False, soft_wrap=False, emoji=False)
     doc = result.document or {}
     issuer = doc.get("issuer")
     issuer_name = issuer.get("name") if isinstance(issuer, dict) else None
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     verdict = "[bold green]VERIFIED[/]" if result.verified else "[bold red]NOT VERIFIED[/]"
     title = doc.get("name") if isinstance(doc.get("name"), str) else "credential"
-    console.print(f"{verdict}  {title}")
+    console.print(f"{verdict}  {escape(str(title))}")
     if issuer_id:
-        console.print(f"issuer: {issuer_name + ' ' if isinstance(issuer_name, str) else ''}"
-                      f"<{issuer_id}>")
+        console.print(escape(f"issuer: {issuer_name + ' ' if isinstance(issuer_name, str) else ''}"
+                             f"<{issuer_id}>"))
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("check")
     table.add_column("outcome")
     table.add_column("problem")
     table.add_column("message", overflow="fold")
     for check_id, outcome, problem, message in _rows(result):
-        table.add_row(check_id, f"[{_STYLE[outcome]}]{outcome}[/]", problem, message)
+        table.add_row(Text(check_id), Text(outcome, style=_STYLE[outcome]), Text(problem),
+                      Text(message))
     console.print(table)
     if recipient is not None:
         who, ok = recipient
-        console.print(f"recipient {who}: " + ("[green]matches[/]" if ok else "[red]no match[/]"))
+        console.print(f"recipient {escape(who)}: "
+                      + ("[green]matches[/]" if ok else "[red]no match[/]"))
 
 
 @app.command()
