@@ -185,3 +185,42 @@ def test_the_installed_command_runs(tmp_path: Path) -> None:
     done = subprocess.run([exe, "init", str(tmp_path / "x"), "--name", "X", "--url", URL],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_suspend_and_unsuspend_from_the_command_line(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["issue", "-i", str(workspace), "-a", str(tmp_path / "ach.json"),
+                          "-r", "did:example:a", "--suspendable", "-o",
+                          str(tmp_path / "a.json")], capsys)
+    assert code == 0, err
+    badge = json.loads((tmp_path / "a.json").read_text())
+    code, out, _ = run(["suspend", "-i", str(workspace), badge["id"], "--reason", "review"],
+                       capsys)
+    assert code == 0 and "suspended" in out
+    code, out, _ = run(["status", "publish", "-i", str(workspace), "-o", str(tmp_path / "s"),
+                        "--json"], capsys)
+    written = json.loads(out)
+    args = ["verify", str(tmp_path / "a.json"), "--offline", "--json"]
+    for url, path in written.items():
+        args += ["--document", f"{url}={path}"]
+    code, out, _ = run(args, capsys)
+    assert code == 1 and json.loads(out)["problems"] == ["CREDENTIAL_SUSPENDED"]
+    code, out, _ = run(["unsuspend", "-i", str(workspace), badge["id"]], capsys)
+    assert code == 0 and "unsuspended" in out
+    code, out, _ = run(["unsuspend", "-i", str(workspace), badge["id"]], capsys)
+    assert code == 0 and "already unsuspended" in out
+    run(["status", "publish", "-i", str(workspace), "-o", str(tmp_path / "s")], capsys)
+    code, out, _ = run(args, capsys)
+    assert code == 0, out
+    code, _, err = run(["suspend", "-i", str(workspace), "urn:uuid:nope", "--reason", "x"],
+                       capsys)
+    assert code == 2 and "no credential" in err
+
+
+def test_init_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["init", str(tmp_path / "j"), "--name", "PD", "--url", URL,
+                        "--profile-url", f"{URL}/issuer.json", "--json"], capsys)
+    info = json.loads(out)
+    assert code == 0 and info["id"] == info["host"] == f"{URL}/issuer.json"
+    assert info["verificationMethod"] == f"{URL}/issuer.json#key-1"

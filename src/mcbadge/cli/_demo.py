@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import struct
+import sys
 import tempfile
 import zlib
 from pathlib import Path
@@ -181,8 +182,10 @@ def demo(
                         "achievement.json"), ("roster", roster), ("badges", root / "badges"),
                         ("baked badge", baked), ("published site", root / "site")):
         console.print(f"{label:<17} {path}")
+    exe = Path(sys.executable).parent / "mcbadge"
+    command = str(exe) if exe.exists() else "mcbadge"
     console.print("\nverify it yourself:")
-    console.print(f"  mcbadge verify {baked} --offline --document "
+    console.print(f"  {command} verify {baked} --offline --document "
                   f"{SITE}/status/revocation-1.json={root / 'site/status/revocation-1.json'}",
                   soft_wrap=True, markup=False)
     issuer.close()

@@ -44,6 +44,8 @@ def init(
     status_base_url: Annotated[str | None, typer.Option(
         "--status-base-url", help="Where the status lists are hosted (default URL/status).")]
         = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+        = False,
 ) -> None:
     """Create an issuer workspace: profile, signing key (0600), ledger."""
     from mcbadge.issuing import Issuer
@@ -52,6 +54,17 @@ def init(
         directory, name=name, url=url, did_web=did_web, profile_url=profile_url,
         description=description, email=email, suite=suite, status_base_url=status_base_url,
     )
+    if as_json:
+        typer.echo(json.dumps({
+            "workspace": str(directory), "id": issuer.id,
+            "verificationMethod": issuer.verification_method,
+            "key": str(directory / "keys" / "signing.key"),
+            "statusBaseUrl": issuer.config["statusBaseUrl"],
+            "host": issuer.did_web_url() if issuer.id.startswith("did:web:") else
+            issuer.id if issuer.id.startswith("https://") else None,
+        }, indent=2))
+        issuer.close()
+        return
     typer.echo(f"created issuer workspace {directory}")
     typer.echo(f"  issuer id: {issuer.id}")
     typer.echo(f"  signing key: {directory / 'keys' / 'signing.key'} (keep it secret)")
@@ -296,6 +309,8 @@ def status_publish(
     valid_days: Annotated[float | None, typer.Option(
         "--valid-days", help="Lists expire after this many days (verifiers then refetch).")]
         = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print URL -> file as JSON.")]
+        = False,
 ) -> None:
     """Write the signed status lists (and the did:web document or https profile) at the
     paths their URLs name under OUT."""
@@ -316,6 +331,9 @@ def status_publish(
             target.parent.mkdir(parents=True, exist_ok=True)
             _write(target, (json.dumps(doc, indent=2) + "\n").encode())
             written[url] = target
+    if as_json:
+        typer.echo(json.dumps({url: str(path) for url, path in written.items()}, indent=2))
+        return
     if not written:
         typer.echo("nothing to publish yet: no credential has been issued")
     for url, path in written.items():
