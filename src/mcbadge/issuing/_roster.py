@@ -62,6 +62,13 @@ def _text(value: Any, column: str) -> str | None:
     return value or None
 
 
+def _listed(value: Any) -> list[Any]:
+    """A cell as a list: empty for nothing, itself for a list, else one item."""
+    if value is None or value == "":
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
 def parse_row(data: Mapping[str, Any], line: int) -> RosterRow:
     """Validate one row (a CSV record or a JSON object). Raises IssuingError."""
     if not isinstance(data, Mapping):
@@ -77,13 +84,7 @@ def parse_row(data: Mapping[str, Any], line: int) -> RosterRow:
     recipient = Recipient.parse(_text(row[given[0]], given[0]) or "")
     evidence_in = row.get("evidence", row.get("evidence_url"))
     narrative = _text(row.get("narrative", row.get("evidence_narrative")), "narrative")
-    evidence: list[Any]
-    if evidence_in is None or evidence_in == "":
-        evidence = []
-    elif isinstance(evidence_in, list):
-        evidence = list(evidence_in)
-    else:
-        evidence = [evidence_in]
+    evidence = _listed(evidence_in)
     if narrative:
         if evidence and isinstance(evidence[0], str):
             evidence[0] = {"id": evidence[0], "narrative": narrative}
@@ -91,14 +92,7 @@ def parse_row(data: Mapping[str, Any], line: int) -> RosterRow:
             evidence[0] = {**evidence[0], "narrative": narrative}
         else:
             evidence = [{"narrative": narrative}]
-    result_in = row.get("result")
-    results: list[Any]
-    if result_in is None or result_in == "":
-        results = []
-    elif isinstance(result_in, list):
-        results = list(result_in)
-    else:
-        results = [result_in]
+    results = _listed(row.get("result"))
     key = row.get("idempotency_key", row.get("key"))
     if key is not None and not isinstance(key, str | int):
         raise IssuingError("'key' must be text", "ROSTER_ERROR")
