@@ -135,3 +135,12 @@ def test_unknown_suite_is_a_usage_error() -> None:
     )
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_keygen_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["keygen", "--seed", SEED, "-o", str(tmp_path / "k.json"), "--json"],
+                       capsys)
+    facts = json.loads(out)
+    assert code == 0 and facts["did"].startswith("did:key:z6Mk")
+    assert facts["verificationMethod"].startswith(facts["did"] + "#")
+    assert facts["format"] == "multikey"

@@ -54,6 +54,8 @@ def keygen(
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print the key's public facts as JSON.")] = False,
 ) -> None:
     """Make a signing key and write it, private, to a file; print its public identifier."""
     if output.exists() and not force:
@@ -75,7 +77,12 @@ def keygen(
     chosen = fmt or (KeyFormat.multikey if isinstance(key, Ed25519Key) else KeyFormat.pem)
     passphrase = os.environ.get(PASSPHRASE_ENV) if chosen is KeyFormat.pem else None
     save_key(key, output, chosen.value, passphrase)
-    if isinstance(key, Ed25519Key):
+    if as_json:
+        facts = ({"alg": "EdDSA", "did": key.did, "verificationMethod": key.verification_method,
+                  "publicKeyMultibase": key.public_key_multibase}
+                 if isinstance(key, Ed25519Key) else {"alg": key.alg})
+        typer.echo(json.dumps({**facts, "file": str(output), "format": chosen.value}, indent=2))
+    elif isinstance(key, Ed25519Key):
         typer.echo(key.did)
     else:
         typer.echo(json.dumps({"alg": key.alg, "file": str(output)}))
