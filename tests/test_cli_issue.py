@@ -224,3 +224,26 @@ def test_init_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     info = json.loads(out)
     assert code == 0 and info["id"] == info["host"] == f"{URL}/issuer.json"
     assert info["verificationMethod"] == f"{URL}/issuer.json#key-1"
+
+
+@pytest.mark.skipif(NODE is None or not (PEER / "node_modules").is_dir(),
+                    reason="peer harness not installed (run `make peer`)")
+def test_the_peer_verifies_bulk_issued_badges(tmp_path: Path) -> None:
+    # bulk workers reuse the achievement's JSON-LD expansion; the peer expands afresh
+    from mcbadge.issuing import Issuer
+
+    assert NODE is not None
+    achievement = dict(ACHIEVEMENT, description="A long description. " * 80)
+    with Issuer.create(tmp_path / "iss", name="District PD", url=URL) as issuer:
+        summary = issuer.issue_many(
+            achievement, [{"email": f"e{i}@district.example", "name": f"E {i}",
+                           "evidence": f"https://evidence.example/{i}"} for i in range(12)],
+            out=tmp_path / "out", workers=1)
+        assert summary.issued == 12
+        listed = issuer.publish_status(tmp_path / "site")[LIST_URL]
+    paths = [str(p) for p in sorted((tmp_path / "out").glob("*.json"))[:4]]
+    done = subprocess.run([NODE, "verify.mjs", "--status", f"{LIST_URL}={listed}", *paths],
+                          cwd=PEER, capture_output=True, text=True, timeout=120)
+    reports = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    assert len(reports) == 4
+    assert all(r["verified"] for r in reports), [r["errors"] for r in reports]
