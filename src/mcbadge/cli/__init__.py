@@ -104,6 +104,8 @@ def main() -> None:
         typer.echo(f"mcbadge: error: {exc.message}", err=True)
         sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
+        typer.echo("mcbadge: interrupted (what was recorded stays recorded; a roster run "
+                   "resumes when run again)", err=True)
         sys.exit(130)
 
 
