@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +53,11 @@ def on_pre_build(config: Any, **_: Any) -> None:
     text = cli_reference()
     if not target.exists() or target.read_text("utf-8") != text:
         target.write_text(text, "utf-8")
+
+
+_ROLE = re.compile(r":(?:func|class|meth|mod|data|attr|exc):(<code>)~?")
+
+
+def on_page_content(html: str, **_: Any) -> str:
+    """Docstrings use Sphinx roles (:func:`name`); show them as plain code."""
+    return _ROLE.sub(r"\1", html)
