@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 invalid credential, 2 bad input or usage. Errors are one lin
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -90,8 +91,9 @@ def parse_contexts(values: list[str] | None) -> dict[str, Path]:
     return parse_pairs(values, "--context")
 
 
-# the commands register themselves on `app`
-from mcbadge.cli import _baking, _demo, _documents, _issuing, _keys, _verify  # noqa: E402,F401
+# the commands register themselves on `app`, their help panels in this order
+for _module in ("_demo", "_issuing", "_documents", "_verify", "_baking", "_keys"):
+    importlib.import_module(f"mcbadge.cli.{_module}")
 
 
 def main() -> None:

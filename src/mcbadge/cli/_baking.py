@@ -20,7 +20,7 @@ def _read(path: Path) -> bytes:
         fail(f"cannot read {path}: {exc.strerror}")
 
 
-@app.command()
+@app.command(rich_help_panel="Images")
 def bake(
     image: Annotated[Path, typer.Argument(help="The PNG or SVG badge image.")],
     credential: Annotated[Path, typer.Argument(
@@ -42,7 +42,7 @@ def bake(
     note(f"baked into {output}")
 
 
-@app.command()
+@app.command(rich_help_panel="Images")
 def unbake(
     image: Annotated[Path, typer.Argument(help="A baked PNG or SVG (- for stdin).")],
 ) -> None:

@@ -106,7 +106,7 @@ def badge_art() -> bytes:
             + chunk(b"IDAT", zlib.compress(b"".join(rows), 9)) + chunk(b"IEND", b""))
 
 
-@app.command()
+@app.command(rich_help_panel="Try it")
 def demo(
     directory: Annotated[Path | None, typer.Argument(
         help="Where to put the issuer and its files (default: a new temporary folder).")]

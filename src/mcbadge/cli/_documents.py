@@ -13,7 +13,7 @@ from mcbadge.cli import EXIT_INVALID, EXIT_OK, app, fail, note, read_json_file
 
 achievement_app = typer.Typer(help="Achievements: the micro-credential a badge awards.",
                               no_args_is_help=True)
-app.add_typer(achievement_app, name="achievement")
+app.add_typer(achievement_app, name="achievement", rich_help_panel="Issue")
 
 
 def _pairs(values: list[str] | None, option: str, example: str) -> list[tuple[str, str]]:
@@ -138,7 +138,7 @@ _KINDS = ("OpenBadgeCredential", "AchievementCredential", "EndorsementCredential
           "ClrCredential", "Achievement", "Profile")
 
 
-@app.command()
+@app.command(rich_help_panel="Check")
 def validate(
     document: Annotated[Path, typer.Argument(
         help="An unsigned (or signed) credential, Achievement or Profile JSON file; - for "
@@ -250,7 +250,7 @@ def describe(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@app.command()
+@app.command(rich_help_panel="Check")
 def inspect(
     source: Annotated[str, typer.Argument(
         help="A badge: JSON, JWT, baked PNG or SVG file, or - for stdin.")],

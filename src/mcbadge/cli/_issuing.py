@@ -18,7 +18,7 @@ IssuerDir = Annotated[Path, typer.Option(
     help="The issuer workspace (made by `mcbadge init`; env MCBADGE_ISSUER).")]
 
 status_app = typer.Typer(help="Status lists: publish them for hosting.", no_args_is_help=True)
-app.add_typer(status_app, name="status")
+app.add_typer(status_app, name="status", rich_help_panel="Issue")
 
 
 def _open(path: Path) -> Any:
@@ -27,7 +27,7 @@ def _open(path: Path) -> Any:
     return Issuer.open(path)
 
 
-@app.command()
+@app.command(rich_help_panel="Issue")
 def init(
     directory: Annotated[Path, typer.Argument(help="A new (or empty) folder for the workspace.")],
     name: Annotated[str, typer.Option("--name", help="The issuer's name, as badges show it.")],
@@ -129,7 +129,7 @@ class _Bar:
         self.progress.stop()
 
 
-@app.command()
+@app.command(rich_help_panel="Issue")
 def issue(
     issuer_dir: IssuerDir,
     achievement: Annotated[Path, typer.Option(
@@ -172,8 +172,10 @@ def issue(
     as_json: Annotated[bool, typer.Option("--json", help="Print the roster summary as JSON.")]
         = False,
 ) -> None:
-    """Issue a badge to one recipient, or to every row of a roster (resumable: run it again
-    after an interruption and only the rows not yet issued are issued)."""
+    """Issue a badge to one recipient, or to every row of a roster.
+
+    A roster run is resumable: run it again after an interruption and only the rows not yet
+    issued are issued; rows that cannot be issued are reported by line number."""
     if (recipient is None) == (roster is None):
         fail("give either --recipient (one badge) or --roster (many)")
     image = _read_image(bake) if bake is not None else None
@@ -271,7 +273,7 @@ def _status_command(action: str, issuer_dir: Path, credential_id: str,
             typer.echo(f"{credential_id} was already {done}: nothing changed")
 
 
-@app.command()
+@app.command(rich_help_panel="Issue")
 def revoke(
     issuer_dir: IssuerDir,
     credential_id: Annotated[str, typer.Argument(help="The credential's id (urn:uuid:...).")],
@@ -281,7 +283,7 @@ def revoke(
     _status_command("revoke", issuer_dir, credential_id, reason)
 
 
-@app.command()
+@app.command(rich_help_panel="Issue")
 def suspend(
     issuer_dir: IssuerDir,
     credential_id: Annotated[str, typer.Argument(help="The credential's id.")],
@@ -291,7 +293,7 @@ def suspend(
     _status_command("suspend", issuer_dir, credential_id, reason)
 
 
-@app.command()
+@app.command(rich_help_panel="Issue")
 def unsuspend(
     issuer_dir: IssuerDir,
     credential_id: Annotated[str, typer.Argument(help="The credential's id.")],
@@ -340,7 +342,7 @@ def status_publish(
         typer.echo(f"{path}  ->  {url}")
 
 
-@app.command()
+@app.command(rich_help_panel="Issue")
 def ledger(
     issuer_dir: IssuerDir,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,

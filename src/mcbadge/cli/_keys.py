@@ -40,7 +40,7 @@ assert {s.value for s in Suite} - {"jwt"} == set(SUITES)
 PASSPHRASE_ENV = "MCBADGE_KEY_PASSPHRASE"  # noqa: S105 (a variable name, not a secret)
 
 
-@app.command()
+@app.command(rich_help_panel="Keys and signing")
 def keygen(
     output: Annotated[Path, typer.Option("--output", "-o", help="Key file to write (0600).")],
     key_type: Annotated[KeyType, typer.Option("--type", help="Key type.")] = KeyType.ed25519,
@@ -88,7 +88,7 @@ def keygen(
         typer.echo(json.dumps({"alg": key.alg, "file": str(output)}))
 
 
-@app.command("sign")
+@app.command("sign", rich_help_panel="Keys and signing")
 def sign_command(
     document: Annotated[Path, typer.Argument(help="Unsigned credential JSON, or - for stdin.")],
     key_file: Annotated[Path, typer.Option("--key", help="Key file: Multikey, JWK or PEM.")],

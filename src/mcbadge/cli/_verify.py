@@ -80,7 +80,7 @@ def _print_table(result: Any, recipient: tuple[str, bool] | None) -> None:
                       + ("[green]matches[/]" if ok else "[red]no match[/]"))
 
 
-@app.command()
+@app.command(rich_help_panel="Check")
 def verify(
     source: Annotated[str, typer.Argument(help="A file (JSON, JWT, PNG, SVG), an https URL, "
                                                "or - for standard input.")],
