@@ -88,11 +88,13 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         if len(text) < _SUBTREE_MIN_CHARS:
             return super()._expand(*args)
         # the expansion of a subtree is a function of exactly these: processed contexts are
-        # frozen and named by their _uuid, and the options that expansion reads
+        # frozen and named by their _uuid, the options expansion reads, and the loader (the
+        # context resolver pyld is given is made from it and a cache of bundled contexts)
         key = (
             active_ctx["_uuid"], active_property, inside_list, inside_index,
             type_scoped_ctx["_uuid"] if type_scoped_ctx is not None else None,
             options.get("base"), options.get("processingMode"), options.get("isFrame"),
+            options.get("keepFreeFloatingNodes"), options.get("rdfDirection"),
             id(options.get("documentLoader")), text,
         )
         loader = options.get("documentLoader")
