@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from mcbadge._private.files import write_atomic
 from mcbadge._private.multibase import (
     ED25519_PRIV,
     ED25519_PUB,
@@ -424,18 +425,7 @@ def save_key(
 ) -> Path:
     """Write the private key to ``path``, readable by its owner only (0600), atomically."""
     target = Path(path)
-    data = serialize_key(key, fmt, passphrase)
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomic(target, serialize_key(key, fmt, passphrase), mode=0o600)
     os.chmod(target, 0o600)
     return target
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from mcbadge._private.files import write_atomic
 from mcbadge.cli import app, fail, note
 
 
@@ -31,13 +30,9 @@ def bake(
     from mcbadge.baking import bake as bake_image
 
     baked = bake_image(_read(image), _read(credential))
-    fd, tmp = tempfile.mkstemp(dir=output.parent or Path("."), prefix=f".{output.name}.")
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(baked)
-        os.replace(tmp, output)
+        write_atomic(output, baked)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         fail(f"cannot write {output}: {exc.strerror}")
     note(f"baked into {output}")
 

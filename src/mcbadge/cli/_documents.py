@@ -176,9 +176,7 @@ def validate(
             {"pointer": "", "message": exc.message}]
     if kind not in ("Achievement", "Profile"):
         problems += [{"pointer": e.pointer, "message": e.message} for e in validate_schema(data)]
-    seen: set[tuple[str, str]] = set()
-    unique = [p for p in problems if (p["pointer"], p["message"]) not in seen
-              and not seen.add((p["pointer"], p["message"]))]  # type: ignore[func-returns-value]
+    unique = list({(p["pointer"], p["message"]): p for p in problems}.values())
     if as_json:
         typer.echo(json.dumps({"valid": not unique, "type": kind, "problems": unique},
                               indent=2))

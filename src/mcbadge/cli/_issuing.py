@@ -235,7 +235,7 @@ def _read_image(path: Path) -> bytes:
 
 
 def _write(path: Path, data: bytes) -> None:
-    from mcbadge.issuing._issuer import write_atomic
+    from mcbadge._private.files import write_atomic
 
     try:
         write_atomic(path, data)
@@ -317,22 +317,12 @@ def status_publish(
     """Write the signed status lists (and the did:web document or https profile) at the
     paths their URLs name under OUT."""
     from datetime import UTC, datetime, timedelta
-    from urllib.parse import urlsplit
 
     until = (datetime.now(UTC).replace(microsecond=0) + timedelta(days=valid_days)
              if valid_days is not None else None)
     with _open(issuer_dir) as issuer:
         written = issuer.publish_status(out, valid_until=until)
-        extra: dict[str, Any] = {}
-        if issuer.id.startswith("did:web:"):
-            extra[issuer.did_web_url()] = issuer.did_document()
-        elif issuer.id.startswith("https://"):
-            extra[issuer.id] = issuer.profile_document()
-        for url, doc in extra.items():
-            target = out / (urlsplit(url).path.lstrip("/") or "index.json")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _write(target, (json.dumps(doc, indent=2) + "\n").encode())
-            written[url] = target
+        written.update(issuer.publish_documents(out))
     if as_json:
         typer.echo(json.dumps({url: str(path) for url, path in written.items()}, indent=2))
         return

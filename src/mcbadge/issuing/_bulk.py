@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mcbadge._private.files import atomic_writer
 from mcbadge.errors import IssuingError, MCBadgeError
 from mcbadge.issuing._build import CredentialTemplate, Recipient, iso_z, status_entry_json
 from mcbadge.issuing._ledger import LedgerRecord, Reservation, utc_now
@@ -417,13 +418,11 @@ def _mismatch(record: LedgerRecord, row: RosterRow) -> str | None:
 
 
 def _write_jsonl(issuer: Issuer, path: Path, keyed: Sequence[tuple[RosterRow, str]]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with atomic_writer(path) as fh:
         for batch in _chunks(keyed, 500):
             found = issuer.ledger.documents([k for _, k in batch])
             for _row, key in batch:
                 document = found.get(key)
                 if document is not None:
-                    fh.write(document + "\n")
-    os.replace(tmp, path)
+                    fh.write(document.encode("utf-8") + b"\n")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from mcbadge._private.files import write_atomic
 from mcbadge.errors import IssuingError, MCBadgeError
 from mcbadge.issuing._build import (
     CredentialTemplate,
@@ -411,16 +412,30 @@ class Issuer:
     ) -> dict[str, Path]:
         """Write every signed status list under ``directory`` at its URL's path (serve
         ``directory`` as the web root of the status URLs' host). Returns URL -> file."""
-        root = Path(directory)
-        written = {}
-        for url, doc in self.status_list_credentials(valid_until=valid_until).items():
-            target = root / urlsplit(url).path.lstrip("/")
-            if not target.resolve().is_relative_to(root.resolve()):
-                raise IssuingError(f"status list URL {url} escapes {root}")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            _write_json(target, doc)
-            written[url] = target
-        return written
+        docs = self.status_list_credentials(valid_until=valid_until)
+        return {url: _publish(Path(directory), url, doc) for url, doc in docs.items()}
+
+    def publish_documents(self, directory: str | os.PathLike[str]) -> dict[str, Path]:
+        """Write what verifiers fetch to bind the key to the issuer, at its URL's path under
+        ``directory``: the DID document of a did:web issuer, the profile of an https one
+        (nothing for a did:key). Returns URL -> file."""
+        if self.id.startswith("did:web:"):
+            url, doc = self.did_web_url(), self.did_document()
+        elif self.id.startswith("https://"):
+            url, doc = self.id, self.profile_document()
+        else:
+            return {}
+        return {url: _publish(Path(directory), url, doc)}
+
+
+def _publish(root: Path, url: str, doc: Any) -> Path:
+    """Write ``doc`` at ``url``'s path under ``root`` (the web root of its host)."""
+    target = root / (urlsplit(url).path.lstrip("/") or "index.json")
+    if not target.resolve().is_relative_to(root.resolve()):
+        raise IssuingError(f"URL {url} escapes {root}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    _write_json(target, doc)
+    return target
 
 
 def _same_award(record: LedgerRecord, recipient: str, achievement_id: str) -> None:
@@ -444,18 +459,6 @@ def _actor() -> str:
             return f"uid {os.getuid()}"
 
 
-def _write_json(path: Path, data: Any, *, fsync: bool = True) -> None:
-    """Write JSON atomically (temp file, fsync, rename)."""
-    write_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode(),
-                 fsync=fsync)
-
-
-def write_atomic(path: Path, data: bytes, *, fsync: bool = True) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        if fsync:
-            fh.flush()
-            os.fsync(fh.fileno())
-    os.replace(tmp, path)
+def _write_json(path: Path, data: Any) -> None:
+    write_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
 
