@@ -98,6 +98,6 @@ def test_baked_png_with_lenient_flags(capsys: pytest.CaptureFixture[str]) -> Non
     png = VALIDATOR / "ob30/simple-jwt.png"
     code, out, _ = run(["verify", str(png), "--offline"], capsys)
     assert code == 1
-    code, out, _ = run(["verify", str(png), "--offline", "--unconfirmed-keys", "warn",
+    code, out, _ = run(["verify", str(png), "--offline", "--unsafe-unconfirmed-keys",
                         "--json"], capsys)
     assert code == 0 and json.loads(out)["format"] == "png+jwt"

@@ -19,13 +19,14 @@ from mcbadge.verification import CHECK_IDS, PROBLEMS, VerificationResult
 from mcbadge.verification.policy import (
     AllOf,
     AllowedSuites,
+    AnyOf,
     ClockSkew,
     MaxAge,
     PolicyError,
     RequireStatus,
-    StatusUnreachable,
     TrustedIssuers,
-    UnconfirmedKeys,
+    UnsafeStatusUnreachable,
+    UnsafeUnconfirmedKeys,
 )
 from tests.issuers import NOW, Issuer, did_web_issuer, jwks_for, offline
 
@@ -60,7 +61,7 @@ def test_a_good_badge_passes_every_check_in_order(issuer: Issuer) -> None:
     result = run(signed, issuer)
     assert result.verified, failed(result)
     assert [c.id for c in result.checks] == [c for c in CHECK_IDS if c not in (
-        "registered_issuer", "policy")]
+        "recipient", "policy")]
     assert all(c.outcome == "passed" for c in result.checks)
     assert result.credential is not None and result.credential.issuer_id == issuer.id
     assert "not revoked" in result.check("revocation_status").message  # type: ignore[union-attr]
@@ -114,7 +115,7 @@ TAMPERING = {
     "added property": (_set("description", "Also a great principal."),
                        "valid_signature", "INVALID_SIGNATURE"),
     "removed property": (_set("name", _DELETE), "valid_signature", "INVALID_SIGNATURE"),
-    "undefined term": (_set("favouriteColour", "green"), "context",
+    "undefined term": (_set("favouriteColour", "green"), "valid_signature",
                        "DATA_LOSS_DETECTION_ERROR"),
     "removed validUntil": (_set("validUntil", _DELETE), "valid_signature", "INVALID_SIGNATURE"),
     "removed credentialStatus": (_set("credentialStatus", _DELETE), "valid_signature",
@@ -147,12 +148,11 @@ def test_undefined_term_is_data_loss_before_anything_is_signed(issuer: Issuer) -
     doc = issuer.credential(favouriteColour="green")
     with pytest.raises(mcbadge.MCBadgeError):
         issuer.sign(doc)  # the signer refuses too
-    signed = sign(issuer.credential(), issuer.key, suite="eddsa-jcs-2022",
-                  verification_method=issuer.method)
-    signed["favouriteColour"] = "green"  # JCS would carry it; the context check still fails
-    result = run(signed, issuer)
-    assert result.check("context").problem == "DATA_LOSS_DETECTION_ERROR"  # type: ignore[union-attr]
-    assert "favouriteColour" in result.check("context").message  # type: ignore[union-attr]
+    signed = sign(issuer.credential(favouriteColour="green"), issuer.key,
+                  suite="eddsa-jcs-2022", verification_method=issuer.method)
+    result = run(signed, issuer)  # JCS signs the bytes; the signed view still refuses it
+    assert failed(result) == [("signed_view", "DATA_LOSS_DETECTION_ERROR")]
+    assert "favouriteColour" in result.check("signed_view").message  # type: ignore[union-attr]
 
 
 def test_a_failed_signature_skips_dates_and_status_and_fetches_nothing(issuer: Issuer) -> None:
@@ -162,9 +162,9 @@ def test_a_failed_signature_skips_dates_and_status_and_fetches_nothing(issuer: I
     fetcher = CountingFetcher(documents=issuer.documents())
     result = run(signed, issuer, fetcher=fetcher)
     skipped = [c.id for c in result.checks if c.outcome == "skipped"]
-    assert skipped == ["issuer_binding", "valid_from", "expiration", "revocation_status",
-                       "suspension_status", "endorsements"]
-    assert all(c.message == "not run: signature invalid" for c in result.checks[4:])
+    assert skipped == ["signed_view", "schema", "issuer_binding", "valid_from", "expiration",
+                       "revocation_status", "suspension_status", "endorsements"]
+    assert all(c.message == "not run: signature invalid" for c in result.checks[3:])
     assert issuer.list_url not in fetcher.asked
     assert result.problems == ["INVALID_SIGNATURE"]
 
@@ -207,7 +207,7 @@ def test_unconfirmable_key_fails_by_default_and_warns_when_asked(issuer: Issuer)
                   verification_method=f"{issuer.id}#{frag.public_key_multibase}")
     assert failed(run(signed, issuer, fetcher=offline({}))) == [
         ("issuer_binding", "ISSUER_KEY_UNCONFIRMED")]
-    lenient = run(signed, issuer, fetcher=offline({}), policy=UnconfirmedKeys("warn"))
+    lenient = run(signed, issuer, fetcher=offline({}), policy=UnsafeUnconfirmedKeys())
     assert lenient.verified
     assert lenient.check("issuer_binding").outcome == "warning"  # type: ignore[union-attr]
 
@@ -290,7 +290,7 @@ def test_vc11_dates_are_read(issuer: Issuer) -> None:
     from tests.conftest import VALIDATOR
 
     result = mcbadge.verify(VALIDATOR / "ob30/simple_v1.json", now=NOW,
-                            fetcher=offline({}), policy=UnconfirmedKeys("warn"))
+                            fetcher=offline({}), policy=UnsafeUnconfirmedKeys())
     assert result.check("valid_from").message == "valid from 2010-01-01T00:00:00Z"  # type: ignore[union-attr]
 
 
@@ -368,7 +368,7 @@ def test_unreachable_list_fails_or_warns(issuer: Issuer) -> None:
     del docs[issuer.list_url]
     result = run(signed, issuer, fetcher=offline(docs))
     assert failed(result) == [("revocation_status", "STATUS_LIST_NOT_FOUND")]
-    warned = run(signed, issuer, fetcher=offline(docs), policy=StatusUnreachable("warn"))
+    warned = run(signed, issuer, fetcher=offline(docs), policy=UnsafeStatusUnreachable())
     assert warned.verified
     assert warned.check("revocation_status").outcome == "warning"  # type: ignore[union-attr]
 
@@ -417,16 +417,23 @@ def test_endorsements_are_verified_and_nested(issuer: Issuer) -> None:
     state = Issuer("https://education.state.example/issuers/1", seed=12)
     endorsement = _endorsement(state, issuer.id)
     doc = issuer.credential()
-    doc["credentialSubject"]["achievement"]["endorsement"] = [endorsement]
+    doc["issuer"]["endorsement"] = [endorsement]  # it endorses the issuer's profile
     signed = issuer.sign(doc)
     result = run(signed, issuer, fetcher=offline(issuer.documents(), state.documents()))
     check = result.check("endorsements")
     assert result.verified and check is not None and check.outcome == "passed"
     assert len(check.nested) == 1 and check.nested[0].verified
     assert check.to_json()["nested"][0]["verified"] is True
+    # the same endorsement attached to the achievement does not endorse it
+    moved = issuer.credential()
+    moved["credentialSubject"]["achievement"]["endorsement"] = [endorsement]
+    result = run(issuer.sign(moved), issuer,
+                 fetcher=offline(issuer.documents(), state.documents()))
+    assert failed(result) == [("endorsements", "ENDORSEMENT_INVALID")]
+    assert result.check("endorsements").nested[0].problems == ["ENDORSEMENT_INVALID"]  # type: ignore[union-attr]
     bad = copy.deepcopy(endorsement)
     bad["credentialSubject"]["endorsementComment"] = "Lax."
-    doc["credentialSubject"]["achievement"]["endorsement"] = [bad]
+    doc["issuer"]["endorsement"] = [bad]
     result = run(issuer.sign(doc), issuer, fetcher=offline(issuer.documents(), state.documents()))
     assert failed(result) == [("endorsements", "ENDORSEMENT_INVALID")]
     assert result.check("endorsements").nested[0].problems == ["INVALID_SIGNATURE"]  # type: ignore[union-attr]
@@ -438,9 +445,9 @@ def test_endorsements_are_verified_and_nested(issuer: Issuer) -> None:
 def test_trusted_issuers_from_ids_and_registry_files(issuer: Issuer, tmp_path: Path) -> None:
     signed = issuer.sign(issuer.credential())
     assert run(signed, issuer, policy=TrustedIssuers([issuer.id])).check(
-        "registered_issuer").outcome == "passed"  # type: ignore[union-attr]
+        "policy").outcome == "passed"  # type: ignore[union-attr]
     result = run(signed, issuer, policy=TrustedIssuers(["https://other.example"]))
-    assert failed(result) == [("registered_issuer", "ISSUER_NOT_REGISTERED")]
+    assert failed(result) == [("policy", "ISSUER_NOT_REGISTERED")]
     as_json = tmp_path / "registry.json"
     as_json.write_text(json.dumps({"issuers": [{"id": issuer.id, "name": "District"}]}))
     assert run(signed, issuer, policy=TrustedIssuers(registry=as_json)).verified
@@ -469,22 +476,27 @@ def test_allowed_suites_require_status_and_max_age(issuer: Issuer) -> None:
     assert run(issuer.sign(issuer.credential(), suite="eddsa-jcs-2022"), issuer,
                policy=AllowedSuites("eddsa-jcs-2022")).verified
     assert failed(run(signed, issuer, policy=RequireStatus())) == [
-        ("revocation_status", "POLICY_VIOLATION")]
+        ("policy", "POLICY_VIOLATION")]
     assert failed(run(signed, issuer, policy=MaxAge(days=30))) == [
-        ("valid_from", "POLICY_VIOLATION")]
+        ("policy", "POLICY_VIOLATION")]
     assert run(signed, issuer, policy=MaxAge(days=365)).verified
-    with pytest.raises(PolicyError):
-        StatusUnreachable("maybe")
     with pytest.raises(PolicyError):
         RequireStatus("refresh")
 
 
-def test_stricter_mode_wins_when_combined(issuer: Issuer) -> None:
-    settings = (StatusUnreachable("warn") & StatusUnreachable("fail")).settings()
-    assert settings.status_unreachable == "fail"
-    settings = (StatusUnreachable("fail") & StatusUnreachable("warn")).settings()
-    assert settings.status_unreachable == "fail"
-    assert (MaxAge(days=10) & MaxAge(days=5)).settings().max_age == timedelta(days=5)
+def test_policies_combine_with_all_of_and_any_of(issuer: Issuer) -> None:
+    signed = issuer.sign(issuer.credential())
+    tight = MaxAge(days=10) & MaxAge(days=5)
+    assert failed(run(signed, issuer, policy=tight)) == [("policy", "POLICY_VIOLATION")]
+    either = TrustedIssuers(["https://other.example"]) | MaxAge(days=365)
+    assert run(signed, issuer, policy=either).verified
+    neither = TrustedIssuers(["https://other.example"]) | MaxAge(days=1)
+    assert failed(run(signed, issuer, policy=neither)) == [("policy", "ISSUER_NOT_REGISTERED")]
+    assert failed(run(signed, issuer, policy=AnyOf())) == [("policy", "POLICY_VIOLATION")]
+    with pytest.raises(PolicyError):
+        AnyOf(UnsafeStatusUnreachable(), MaxAge(days=1))  # a setting cannot be an alternative
+    assert (ClockSkew(60) & ClockSkew(10)).settings().clock_skew == timedelta(seconds=10)
+    assert ClockSkew(600).settings().clock_skew == timedelta(seconds=600)
 
 
 # -------------------------------------------------------------------------------- sources
@@ -495,16 +507,22 @@ def test_every_source_kind(issuer: Issuer, tmp_path: Path) -> None:
     text = json.dumps(signed)
     path = tmp_path / "badge.json"
     path.write_text(text)
-    for source in (signed, text, text.encode(), path, str(path)):
+    for source in (signed, text, text.encode(), path):
         result = run(source, issuer)
         assert result.verified, (type(source), failed(result))
-    missing = run(str(tmp_path / "nope.json"), issuer)
+    missing = run(tmp_path / "nope.json", issuer)
     assert failed(missing) == [("parse", "PARSING_ERROR")]
-    assert [c.outcome for c in missing.checks[1:]] == ["skipped"] * 9
+    assert [c.outcome for c in missing.checks[1:]] == ["skipped"] * 10
+    # a string is content, never a file name or a URL
+    named = run(str(path), issuer)
+    assert failed(named) == [("parse", "PARSING_ERROR")]
+    assert "pathlib.Path" in named.checks[0].message
     url = "https://badges.district.example/badges/1"
-    fetched = run(url, issuer, fetcher=offline(issuer.documents(), {url: signed}))
+    assert "verify_url" in run(url, issuer).checks[0].message
+    fetched = mcbadge.verify_url(url, now=NOW, fetcher=offline(issuer.documents(), {url: signed}))
     assert fetched.verified
-    assert failed(run("https://nowhere.example/badge", issuer)) == [("parse", "PARSING_ERROR")]
+    assert failed(mcbadge.verify_url("https://nowhere.example/badge", now=NOW,
+                                     fetcher=offline({}))) == [("parse", "PARSING_ERROR")]
 
 
 def test_jwt_kid_dereferencing_to_a_jwk_or_a_jwk_set(issuer: Issuer) -> None:

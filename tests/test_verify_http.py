@@ -23,7 +23,7 @@ def test_verify_fetches_profile_and_status_list_once(server: tuple[str, ssl.SSLC
     route("/badges/1", signed)
     Handler.hits.clear()
     fetcher = Fetcher(allow_private=True, verify=ctx, timeout=2.0)
-    result = mcbadge.verify(f"{base}/badges/1", now=NOW, fetcher=fetcher)
+    result = mcbadge.verify_url(f"{base}/badges/1", now=NOW, fetcher=fetcher)
     assert result.verified, [(c.id, c.message) for c in result.checks if c.outcome == "failed"]
     assert sorted(set(Handler.hits)) == ["/badges/1", "/issuers/pd", "/issuers/pd/status/1"]
     before = len(Handler.hits)

@@ -37,7 +37,7 @@ from mcbadge.models import (
     parse_credential,
     validate_schema,
 )
-from mcbadge.verification import Check, VerificationResult, verify
+from mcbadge.verification import Check, VerificationResult, verify, verify_url
 
 __version__ = "0.1.0"
 
@@ -64,4 +64,5 @@ __all__ = [
     "parse_credential",
     "validate_schema",
     "verify",
+    "verify_url",
 ]

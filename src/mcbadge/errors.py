@@ -144,6 +144,19 @@ class DataLossError(CanonicalizationError):
         super().__init__(message)
 
 
+class JsonLdFormError(MCBadgeError, ValueError):
+    """The JSON is not the plain compacted form of its graph (a JSON-LD keyword, an alias,
+    a full-IRI key, an inline context that redefines or aliases, a node described in two
+    places): mcbadge refuses it rather than interpret it, because the checks would read
+    something other than what the signature covers. ``paths`` names where."""
+
+    code = "JSON_LD_FORM_ERROR"
+
+    def __init__(self, message: str, paths: Sequence[str] = ()) -> None:
+        self.paths: tuple[str, ...] = tuple(paths)
+        super().__init__(message)
+
+
 class StatusListError(MCBadgeError, ValueError):
     """A status list cannot answer: malformed, too short, wrong purpose, index out of range.
 

@@ -29,6 +29,16 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 _state = {"debug": False, "quiet": False}
 
 
+_CONTROL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F,
+                          *range(0x80, 0xA0)])
+
+
+def clean(text: object) -> str:
+    """``text`` without control characters (terminal escape sequences in a badge's name must
+    not reach the terminal); tabs and newlines are kept."""
+    return str(text).translate(_CONTROL)
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print one line to stderr and exit."""
     typer.echo(f"mcbadge: error: {message}", err=True)

@@ -260,8 +260,8 @@ def inspect(
     from rich.table import Table
     from rich.text import Text
 
+    from mcbadge.cli import clean
     from mcbadge.errors import MCBadgeError
-    from mcbadge.resolve import Fetcher
     from mcbadge.verification._source import read_source
 
     if source == "-":
@@ -272,7 +272,7 @@ def inspect(
             fail(f"cannot read {source}: no such file")
         data = path
     try:
-        parsed = read_source(data, Fetcher(offline=True))
+        parsed = read_source(data)
     except MCBadgeError as exc:
         fail(f"cannot read {source}: {exc.message}")
     view = describe(parsed.document)
@@ -281,7 +281,7 @@ def inspect(
         typer.echo(json.dumps(view, indent=2, ensure_ascii=False))
         return
     console = Console(highlight=False, emoji=False)
-    console.print(Text(view["name"] or "(no name)", style="bold")
+    console.print(Text(clean(view["name"] or "(no name)"), style="bold")
                   + Text(f"  ({parsed.format}, not verified)"))
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
@@ -300,5 +300,5 @@ def inspect(
     rows.append(("proofs", ", ".join(view["proofs"]) or "(none)"))
     for label, value in rows:
         if value:
-            table.add_row(Text(label), Text(str(value)))
+            table.add_row(Text(label), Text(clean(value)))
     console.print(table)

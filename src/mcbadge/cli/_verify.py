@@ -15,6 +15,7 @@ from mcbadge.cli import (
     EXIT_OK,
     EXIT_USAGE,
     app,
+    clean,
     fail,
     parse_contexts,
     parse_pairs,
@@ -37,13 +38,14 @@ _STYLE = {"passed": "green", "failed": "bold red", "warning": "yellow", "skipped
 def _rows(result: Any, depth: int = 0) -> list[tuple[str, str, str, str]]:
     rows = []
     for check in result.checks:
-        rows.append(("  " * depth + check.id, check.outcome, check.problem or "", check.message))
+        rows.append(("  " * depth + check.id, check.outcome, check.problem or "",
+                     clean(check.message)))
         for i, nested in enumerate(check.nested):
             doc = nested.document or {}
             issuer = doc.get("issuer")
             name = issuer.get("id") if isinstance(issuer, dict) else issuer
             rows.append(("  " * (depth + 1) + f"endorsement {i + 1}",
-                         "passed" if nested.verified else "failed", "", f"by {name}"))
+                         "passed" if nested.verified else "failed", "", clean(f"by {name}")))
             rows.extend(_rows(nested, depth + 2))
     return rows
 
@@ -61,10 +63,13 @@ def _print_table(result: Any, recipient: tuple[str, bool] | None) -> None:
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     verdict = "[bold green]VERIFIED[/]" if result.verified else "[bold red]NOT VERIFIED[/]"
     title = doc.get("name") if isinstance(doc.get("name"), str) else "credential"
-    console.print(f"{verdict}  {escape(str(title))}")
+    if recipient is not None and not recipient[1]:
+        verdict += f"  [red]not awarded to {escape(clean(recipient[0]))}[/]"
+    console.print(f"{verdict}  {escape(clean(title))}")
     if issuer_id:
-        console.print(escape(f"issuer: {issuer_name + ' ' if isinstance(issuer_name, str) else ''}"
-                             f"<{issuer_id}>"))
+        console.print(escape(clean(f"issuer: "
+                                   f"{issuer_name + ' ' if isinstance(issuer_name, str) else ''}"
+                                   f"<{issuer_id}>")))
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("check")
     table.add_column("outcome")
@@ -97,13 +102,22 @@ def verify(
     ] = False,
     offline: Annotated[bool, typer.Option(
         "--offline", help="Fetch nothing; only --document answers.")] = False,
-    status_unreachable: Annotated[str, typer.Option(
-        help="What an unfetchable status list means: fail or warn.")] = "fail",
-    unconfirmed_keys: Annotated[str, typer.Option(
-        help="What a key the issuer's documents could not confirm means: fail or warn.")
-    ] = "fail",
+    unsafe_status_unreachable: Annotated[bool, typer.Option(
+        "--unsafe-status-unreachable",
+        help="UNSAFE: an unfetchable status list is a warning (a revoked badge passes while "
+             "its list is down).")] = False,
+    unsafe_unconfirmed_keys: Annotated[bool, typer.Option(
+        "--unsafe-unconfirmed-keys",
+        help="UNSAFE: a key the issuer's documents could not be fetched to confirm is a "
+             "warning.")] = False,
+    unsafe_unbound_issuer: Annotated[bool, typer.Option(
+        "--unsafe-unbound-issuer",
+        help="UNSAFE: an issuer id no key can be bound to (urn:uuid:...) is a warning.")
+    ] = False,
     recipient: Annotated[str | None, typer.Option(
-        help="Also check the badge belongs to this email address or DID.")] = None,
+        help="The badge must belong to this email address or DID (else exit 1).")] = None,
+    max_bytes: Annotated[int, typer.Option(
+        help="Largest credential read, in bytes.")] = 2 * 1024 * 1024,
     context: Annotated[list[str] | None, typer.Option(
         help="URL=FILE: trust an extra JSON-LD context. Repeatable.")] = None,
 ) -> None:
@@ -111,46 +125,54 @@ def verify(
     from mcbadge.jsonld import DocumentLoader
     from mcbadge.resolve import Fetcher
     from mcbadge.verification import verify as run_verify
+    from mcbadge.verification import verify_url
     from mcbadge.verification.policy import (
         AllOf,
         Policy,
-        StatusUnreachable,
         TrustedIssuers,
-        UnconfirmedKeys,
+        UnsafeStatusUnreachable,
+        UnsafeUnboundIssuer,
+        UnsafeUnconfirmedKeys,
     )
 
     when = _now(now)
-    if status_unreachable not in ("fail", "warn") or unconfirmed_keys not in ("fail", "warn"):
-        fail("--status-unreachable and --unconfirmed-keys take fail or warn")
     documents: dict[str, bytes] = {}
     for url, path in parse_pairs(document, "--document").items():
         try:
             documents[url] = path.read_bytes()
         except OSError as exc:
             fail(f"cannot read {path}: {exc.strerror}")
-    policies: list[Policy] = [StatusUnreachable(status_unreachable),
-                              UnconfirmedKeys(unconfirmed_keys)]
+    policies: list[Policy] = []
+    if unsafe_status_unreachable:
+        policies.append(UnsafeStatusUnreachable())
+    if unsafe_unconfirmed_keys:
+        policies.append(UnsafeUnconfirmedKeys())
+    if unsafe_unbound_issuer:
+        policies.append(UnsafeUnboundIssuer())
     if trust is not None:
         policies.append(TrustedIssuers(registry=trust))
     loader = DocumentLoader(extra_contexts=parse_contexts(context)) if context else None
 
-    data: Any
+    data: Any = None
+    is_url = source.startswith(("https://", "http://"))
     if source == "-":
         data = sys.stdin.buffer.read()
-    elif source.startswith(("https://", "http://")):
-        data = source
-    else:
+    elif not is_url:
         path = Path(source)
         if not path.is_file():
             fail(f"cannot read {source}: no such file")
         data = path
+    options: dict[str, Any] = {
+        "now": when, "policy": AllOf(*policies) if policies else None, "loader": loader,
+        "recipient": recipient, "max_bytes": max_bytes}
     with Fetcher(documents=documents, allow_private=allow_private_network,
                  offline=offline) as fetcher:
-        result = run_verify(data, now=when, policy=AllOf(*policies), fetcher=fetcher,
-                            loader=loader)
+        result = (verify_url(source, fetcher=fetcher, **options) if is_url
+                  else run_verify(data, fetcher=fetcher, **options))
     matched = None
     if recipient is not None:
-        matched = (recipient, result.is_recipient(recipient))
+        check = result.check("recipient")
+        matched = (recipient, check is not None and check.outcome == "passed")
     parse = result.check("parse")
     if not as_json and parse is not None and parse.outcome == "failed":
         fail(f"cannot read {source}: {parse.message}")

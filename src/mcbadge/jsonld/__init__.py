@@ -118,7 +118,7 @@ class DocumentLoader:
     :class:`~mcbadge.errors.UnknownContextError` naming that URL. No network, ever.
     """
 
-    __slots__ = ("_extra",)
+    __slots__ = ("_extra", "_vocabulary")
 
     def __init__(self, extra_contexts: Mapping[str, object] | None = None) -> None:
         extra: dict[str, dict[str, Any]] = {}
@@ -133,6 +133,7 @@ class DocumentLoader:
                 continue
             extra[url] = doc
         self._extra = extra
+        self._vocabulary: Any = None  # what the contexts define (mcbadge.jsonld._plain)
 
     @property
     def extra_context_urls(self) -> frozenset[str]:

@@ -19,6 +19,7 @@ from pyld.identifier_issuer import IdentifierIssuer
 from mcbadge._private.rdfc import MAX_WORK, canonicalize_dataset
 from mcbadge.errors import CanonicalizationError, ContextError, DataLossError
 from mcbadge.jsonld._pins import PINNED_CONTEXTS
+from mcbadge.jsonld._plain import is_absolute_iri
 
 BUNDLED_CONTEXT_URLS = frozenset(PINNED_CONTEXTS)
 
@@ -64,6 +65,31 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         return result
 
 
+    def _expand_object(
+        self,
+        active_ctx: Any,
+        active_property: Any,
+        expanded_active_property: Any,
+        element: Any,
+        expanded_parent: Any,
+        options: Any,
+        inside_list: bool = False,
+        type_key: Any = None,
+        type_scoped_ctx: Any = None,
+    ) -> Any:
+        records = _RECORDS.get()
+        if records is not None:
+            # what each key of this JSON object means here: the IRI (or keyword) pyld
+            # expands it to, under exactly the active context it uses
+            iris = {key: self._expand_iri(active_ctx, key, vocab=True)
+                    for key in element if key != "@context"}
+            records.objects[id(element)] = (element, iris, expanded_parent)
+            if records.root is None and active_property is None:
+                records.root = element
+        return super()._expand_object(
+            active_ctx, active_property, expanded_active_property, element, expanded_parent,
+            options, inside_list, type_key, type_scoped_ctx)
+
     def _expand(
         self,
         active_ctx: Any,
@@ -77,7 +103,8 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         args = (active_ctx, active_property, element, options, inside_list, inside_index,
                 type_scoped_ctx)
         memo = _SUBTREES.get()
-        if (memo is None or type(element) is not dict or active_property is None
+        if (memo is None or _RECORDS.get() is not None or type(element) is not dict
+                or active_property is None
                 or "_uuid" not in active_ctx
                 or (type_scoped_ctx is not None and "_uuid" not in type_scoped_ctx)):
             return super()._expand(*args)
@@ -167,12 +194,13 @@ def _context_list(document: Mapping[str, Any]) -> list[Any]:
 
 
 def _is_absolute(iri: str) -> bool:
-    if iri.startswith("_:"):
-        return True
-    scheme, sep, _ = iri.partition(":")
-    return bool(sep) and scheme[:1].isalpha() and all(
-        c.isalnum() or c in "+-." for c in scheme
-    )
+    return is_absolute_iri(iri)
+
+
+def _iri_problem(iri: str) -> str:
+    if any(c.isspace() or c == "\ufeff" for c in iri):
+        return "IRI with white space, which RDF drops:"
+    return "relative IRI"
 
 
 def _short(iri: str) -> str:
@@ -192,14 +220,18 @@ def _find_losses(node: Any, where: str, losses: list[str]) -> None:
         if key.startswith(_SENTINEL):
             losses.append(f"{where}/{key[len(_SENTINEL):]} (undefined term)")
             continue
+        if not key.startswith("@") and not _is_absolute(key):
+            losses.append(f"{where}/{_short(key)} (property IRI {key!r} is not one RDF keeps)")
+            continue
         if key == "@id" and isinstance(value, str) and not _is_absolute(value):
-            losses.append(f"{where or '/'} (relative IRI {value!r})")
-        elif key == "@type" and node.get("@value") is None:
+            losses.append(f"{where or '/'} ({_iri_problem(value)} {value!r})")
+        elif key == "@type":
             for t in value if isinstance(value, list) else [value]:
                 if isinstance(t, str) and t.startswith(_SENTINEL):
                     losses.append(f"{where or '/'} (undefined type {t[len(_SENTINEL):]!r})")
-                elif isinstance(t, str) and not _is_absolute(t):
-                    losses.append(f"{where or '/'} (relative type IRI {t!r})")
+                elif isinstance(t, str) and t != "@json" and not _is_absolute(t):
+                    kind = "datatype" if "@value" in node else "type"
+                    losses.append(f"{where or '/'} ({_iri_problem(t)} as {kind}: {t!r})")
         elif key == "@value":
             continue
         _find_losses(value, where if key.startswith("@") else f"{where}/{_short(key)}", losses)
@@ -218,7 +250,54 @@ def remembering_expansions() -> Iterator[None]:
         _REMEMBER.reset(token)
 
 
-_RECENT: OrderedDict[tuple[int, str], list[Any]] = OrderedDict()
+class _Records:
+    """What one expansion saw of the JSON: each object's keys and what they expanded to."""
+
+    __slots__ = ("objects", "root")
+
+    def __init__(self) -> None:
+        self.objects: dict[int, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+        self.root: dict[str, Any] | None = None
+
+
+_RECORDS: ContextVar[_Records | None] = ContextVar("mcbadge_expansion_records", default=None)
+
+
+class Expansion:
+    """A document's safe-mode expansion and, inside a verification run, what every JSON
+    object of it means: :meth:`meaning` gives (key -> expanded IRI or keyword, the expanded
+    object) for an object of :attr:`root` (pyld's copy of the document)."""
+
+    __slots__ = ("_node_map", "expanded", "records")
+
+    def __init__(self, expanded: list[Any], records: _Records | None) -> None:
+        self.expanded = expanded
+        self.records = records
+        self._node_map: dict[str, Any] | None = None
+
+    @property
+    def root(self) -> dict[str, Any] | None:
+        return self.records.root if self.records is not None else None
+
+    def meaning(self, obj: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        if self.records is None:
+            return None
+        hit = self.records.objects.get(id(obj))
+        if hit is None or hit[0] is not obj:
+            return None
+        return hit[1], hit[2]
+
+    def node_map(self) -> dict[str, Any]:
+        """The flattened default graph: node id -> merged node (pyld's node map)."""
+        if self._node_map is None:
+            graphs: dict[str, Any] = {"@default": {}}
+            jsonld.JsonLdProcessor()._create_node_map(
+                copy.deepcopy(self.expanded), graphs, "@default", IdentifierIssuer("_:b"))
+            self._node_map = graphs["@default"]
+        return self._node_map
+
+
+_RECENT: OrderedDict[tuple[int, str], Expansion] = OrderedDict()
 _RECENT_SIZE = 8
 _RECENT_LOCK = threading.Lock()
 
@@ -228,41 +307,51 @@ def expand_safely(document: Mapping[str, Any], loader: Any) -> list[Any]:
 
     Undefined terms are caught by expanding with a sentinel ``@vocab`` in front of the
     document's contexts (a context that defines its own ``@vocab`` overrides it, and then
-    nothing is undefined); relative IRIs are caught in the expansion.
+    nothing is undefined); relative IRIs, and IRIs that RDF drops (white space), are caught
+    in the expansion.
 
     Inside :func:`remembering_expansions` (a verification run), the last few expansions are
-    remembered by (loader, exact JSON text), so the data-loss check and the signature check
+    remembered by (loader, exact JSON text), so the signature check and the signed-view check
     that follows expand a document once; elsewhere (signing, bulk loops) nothing is kept.
     Callers must not mutate the returned structure.
     """
+    return expansion(document, loader).expanded
+
+
+def expansion(document: Mapping[str, Any], loader: Any) -> Expansion:
+    """:func:`expand_safely` with what each JSON object means (recorded only inside
+    :func:`remembering_expansions`)."""
     if not _REMEMBER.get():
-        return _expand_safely(document, loader)
+        return Expansion(_expand_safely(document, loader, None), None)
     try:
         key = (id(loader), json.dumps(document, ensure_ascii=False, allow_nan=False))
     except (TypeError, ValueError, RecursionError):
-        return _expand_safely(document, loader)
+        return Expansion(_expand_safely(document, loader, None), None)
     with _RECENT_LOCK:
         hit = _RECENT.get(key)
         if hit is not None and _RECENT_OWNERS.get(key[0]) is loader:
             _RECENT.move_to_end(key)
             return hit
-    expanded = _expand_safely(document, loader)
+    records = _Records()
+    found = Expansion(_expand_safely(document, loader, records), records)
     with _RECENT_LOCK:
-        _RECENT[key] = expanded
+        _RECENT[key] = found
         _RECENT_OWNERS[key[0]] = loader
         while len(_RECENT) > _RECENT_SIZE:
             old, _ = _RECENT.popitem(last=False)
             if not any(k[0] == old[0] for k in _RECENT):
                 _RECENT_OWNERS.pop(old[0], None)
-    return expanded
+    return found
 
 
 _RECENT_OWNERS: dict[int, Any] = {}
 
 
-def _expand_safely(document: Mapping[str, Any], loader: Any) -> list[Any]:
+def _expand_safely(document: Mapping[str, Any], loader: Any,
+                   records: _Records | None = None) -> list[Any]:
     probe = dict(document)
     probe["@context"] = [_SENTINEL_CONTEXT, *_context_list(document)]
+    token = _RECORDS.set(records)
     try:
         expanded: list[Any] = _Processor().expand(
             probe, loader.pyld_options(base=None, extractAllScripts=False, isFrame=False,
@@ -270,6 +359,8 @@ def _expand_safely(document: Mapping[str, Any], loader: Any) -> list[Any]:
         )
     except jsonld.JsonLdError as exc:
         raise _jsonld_error(exc) from None
+    finally:
+        _RECORDS.reset(token)
     losses: list[str] = []
     _find_losses(expanded, "", losses)
     if losses:

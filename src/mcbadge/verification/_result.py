@@ -10,19 +10,14 @@ from mcbadge.models import AnyCredential, OpenBadgeCredential
 
 Outcome = Literal["passed", "failed", "warning", "skipped"]
 
-CHECK_IDS: tuple[str, ...] = (
-    "parse", "context", "schema", "valid_signature", "issuer_binding", "valid_from",
-    "expiration", "revocation_status", "suspension_status", "endorsements",
-    "registered_issuer", "policy",
-)
-"""Every check id, in the order checks run and are reported. ``registered_issuer`` appears
-only with a trust policy, ``policy`` only when a policy is itself at fault."""
-
 PROBLEMS: Mapping[str, str] = {
     "PARSING_ERROR": "the input is not a readable credential (JSON, JWT, PNG, SVG)",
     "INVALID_CONTEXT": "@context is not what a VC / OB 3.0 credential must declare",
     "UNKNOWN_CONTEXT": "a context is not bundled with mcbadge nor registered by the caller",
-    "DATA_LOSS_DETECTION_ERROR": "a term is undefined by the contexts and would be dropped",
+    "DATA_LOSS_DETECTION_ERROR": "JSON-LD would drop or change part of the document in RDF "
+                                 "(an undefined term, a relative IRI, an IRI with white space)",
+    "JSON_LD_FORM_ERROR": "the JSON is not the plain compacted form of its graph (keywords, "
+                          "aliases, full-IRI keys, inline redefinitions, a node described twice)",
     "SCHEMA_VALIDATION_FAILED": "the document breaks the 1EdTech JSON Schema or data model",
     "INVALID_SIGNATURE": "no valid proof, or a proof that does not verify",
     "DID_WEB_UNRESOLVED": "a did:web DID document could not be fetched or is not the DID's",
@@ -30,6 +25,7 @@ PROBLEMS: Mapping[str, str] = {
     "INVALID_VERIFICATION_METHOD": "the key id is not a did:key, did:web or https URL",
     "ISSUER_BINDING_ERROR": "the signing key does not belong to the issuer",
     "ISSUER_KEY_UNCONFIRMED": "the issuer's documents could not be fetched to confirm the key",
+    "RECIPIENT_MISMATCH": "the badge does not belong to the recipient the verifier named",
     "MALFORMED_VALUE_ERROR": "a date cannot be read",
     "CREDENTIAL_NOT_YET_VALID": "validFrom is in the future",
     "CREDENTIAL_EXPIRED": "validUntil has passed",
@@ -38,6 +34,7 @@ PROBLEMS: Mapping[str, str] = {
     "STATUS_LIST_NOT_FOUND": "a status list could not be fetched (the status is unknown)",
     "STATUS_LIST_SIGNATURE_ERROR": "a status list's own proof does not verify",
     "STATUS_LIST_ISSUER_MISMATCH": "a status list is not issued by the credential's issuer",
+    "STATUS_LIST_ID_MISMATCH": "a status list is not served at the URL its id names",
     "STATUS_LIST_LENGTH_ERROR": "a status list is shorter than 131,072 entries",
     "STATUS_LIST_PURPOSE_ERROR": "a status list does not serve the entry's purpose",
     "STATUS_LIST_DECODING_ERROR": "a status list's encodedList cannot be decoded",
@@ -48,6 +45,7 @@ PROBLEMS: Mapping[str, str] = {
     "ISSUER_NOT_REGISTERED": "the issuer is not in the trust registry",
     "POLICY_VIOLATION": "the credential breaks a verification policy",
     "VERIFICATION_ERROR": "a check could not run on this input (details in the message)",
+    "INTERNAL_ERROR": "a bug in mcbadge met this input (please report it); not verified",
 }
 """Every problem code a :class:`Check` may carry, with what it means."""
 

@@ -1,8 +1,10 @@
 """Reading whatever a verifier is handed: a dict, JSON text or bytes, a compact JWT, a baked
-PNG or SVG, a path, or an https URL."""
+PNG or SVG, or a path. Strings are never taken for file names or URLs: a file comes as a
+:class:`pathlib.Path`, a URL through :func:`mcbadge.verification.verify_url`."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -14,17 +16,29 @@ from mcbadge._private.jsonutil import check_depth, loads_strict
 from mcbadge.baking import MAX_IMAGE_BYTES, extract, image_kind
 from mcbadge.errors import MCBadgeError, ModelValidationError
 from mcbadge.proofs import JwtParts, decode_jwt
-from mcbadge.resolve import Fetcher
 
 _JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-_ACCEPT = ("application/vc+ld+json, application/ld+json, application/json, "
-           "application/vc+jwt, text/plain, image/png, image/svg+xml")
+ACCEPT = ("application/vc+ld+json, application/ld+json, application/json, "
+          "application/vc+jwt, text/plain, image/png, image/svg+xml")
 
 Source = Mapping[str, Any] | str | bytes | bytearray | memoryview | os.PathLike[str]
+
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+"""The largest credential (JSON or JWT text) :func:`mcbadge.verify` reads by default."""
+DEFAULT_MAX_DEPTH = 64
+"""The deepest nesting of JSON objects and arrays it reads by default."""
 
 
 class SourceError(MCBadgeError):
     code = "PARSING_ERROR"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Caps on what is read before anything else runs."""
+
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_depth: int = DEFAULT_MAX_DEPTH
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +52,15 @@ class Read:
     jwt_parts: JwtParts | None = None
 
 
-def _from_text(text: str, container: str = "") -> Read:
+def _too_large(size: int, limits: Limits, what: str = "the credential") -> SourceError:
+    return SourceError(f"{what} is {size} bytes; at most {limits.max_bytes} are read "
+                       "(see verify(max_bytes=...))")
+
+
+def _from_text(text: str, limits: Limits, container: str = "") -> Read:
     prefix = f"{container}+" if container else ""
+    if len(text) > limits.max_bytes:
+        raise _too_large(len(text), limits)
     stripped = text.strip().lstrip("\ufeff")
     if stripped.startswith("{"):
         try:
@@ -48,60 +69,76 @@ def _from_text(text: str, container: str = "") -> Read:
             raise SourceError(f"not valid JSON: {exc.message}") from None
         if not isinstance(doc, dict):
             raise SourceError("a credential must be a JSON object")
+        _depth(doc, limits)
         return Read(doc, prefix + "json")
     if _JWT_RE.fullmatch(stripped):
         parts = decode_jwt(stripped)
-        check_depth(parts.credential)
+        _depth(parts.credential, limits)
         return Read(parts.credential, prefix + "jwt", stripped, parts)
     where = f" baked into the {container.upper()}" if container else ""
     raise SourceError(f"the text{where} is neither a JSON credential nor a compact JWS")
 
 
-def _from_bytes(data: bytes) -> Read:
-    if len(data) > MAX_IMAGE_BYTES:
-        raise SourceError(f"input is larger than {MAX_IMAGE_BYTES} bytes")
+def _depth(doc: Any, limits: Limits) -> None:
+    try:
+        check_depth(doc, limits.max_depth)
+    except ModelValidationError as exc:
+        raise SourceError(exc.message) from None
+
+
+def _from_bytes(data: bytes, limits: Limits) -> Read:
     kind = image_kind(data)
     if kind is not None:
-        return _from_text(extract(data), kind)
+        if len(data) > MAX_IMAGE_BYTES:
+            raise SourceError(f"the image is larger than {MAX_IMAGE_BYTES} bytes")
+        return _from_text(extract(data), limits, kind)
+    if len(data) > limits.max_bytes:
+        raise _too_large(len(data), limits)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise SourceError("input is not UTF-8 text, a PNG or an SVG") from None
-    return _from_text(text)
+    return _from_text(text, limits)
 
 
-def read_source(source: object, fetcher: Fetcher) -> Read:
+def read_source(source: object, limits: Limits | None = None) -> Read:
     """Read ``source`` (see :func:`mcbadge.verify`); raises MCBadgeError (PARSING_ERROR...)."""
+    limits = limits or Limits()
     if isinstance(source, Mapping):
         doc = dict(source)
-        check_depth(doc)
+        _depth(doc, limits)
+        try:
+            size = len(json.dumps(doc, ensure_ascii=False, allow_nan=False))
+        except (TypeError, ValueError) as exc:
+            raise SourceError(f"the credential is not JSON data: {exc}") from None
+        if size > limits.max_bytes:
+            raise _too_large(size, limits)
         return Read(doc, "json")
     if isinstance(source, bytes | bytearray | memoryview):
-        return _from_bytes(bytes(source))
+        return _from_bytes(bytes(source), limits)
     if isinstance(source, os.PathLike):
-        return _from_path(Path(os.fspath(source)))
+        return _from_path(Path(os.fspath(source)), limits)
     if isinstance(source, str):
         stripped = source.strip()
-        if stripped.startswith("{") or _JWT_RE.fullmatch(stripped):
-            return _from_text(stripped)
         if stripped.startswith("<"):
-            return _from_bytes(stripped.encode("utf-8"))
+            return _from_bytes(stripped.encode("utf-8"), limits)
+        if stripped.lstrip("\ufeff").startswith("{") or _JWT_RE.fullmatch(stripped):
+            return _from_text(stripped, limits)
+        hint = ""
         if stripped.startswith(("https://", "http://")):
-            return _from_bytes(fetcher.get_bytes(stripped, accept=_ACCEPT))
-        if len(stripped) < 4096 and "\x00" not in stripped:
-            path = Path(stripped)
-            if path.is_file():
-                return _from_path(path)
-        raise SourceError("input is not JSON, a compact JWT, an https URL or an existing file")
+            hint = "; to fetch a URL use mcbadge.verify_url(url)"
+        elif len(stripped) < 4096:
+            hint = "; to read a file pass a pathlib.Path"
+        raise SourceError(f"a string must be JSON text or a compact JWT{hint}")
     raise SourceError(f"cannot verify a {type(source).__name__}")
 
 
-def _from_path(path: Path) -> Read:
+def _from_path(path: Path, limits: Limits) -> Read:
     try:
         size = path.stat().st_size
-        if size > MAX_IMAGE_BYTES:
+        if size > max(MAX_IMAGE_BYTES, limits.max_bytes):
             raise SourceError(f"{path} is larger than {MAX_IMAGE_BYTES} bytes")
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from None
-    return _from_bytes(data)
+    return _from_bytes(data, limits)

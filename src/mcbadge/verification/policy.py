@@ -1,93 +1,141 @@
 """Verification policies: what a verifier requires beyond "the credential is what it says".
 
-Policies are small objects; combine them with :class:`AllOf` or ``&``:
+Policies are small objects that check themselves against the verified credential; combine
+them with :class:`AllOf` (or ``&``) and :class:`AnyOf` (or ``|``):
 
 ```python
 from mcbadge.verification.policy import AllOf, MaxAge, RequireStatus, TrustedIssuers
 
 policy = TrustedIssuers(registry="trusted-issuers.json") & RequireStatus() & MaxAge(days=365)
 result = mcbadge.verify(badge, policy=policy)
+print(result.check("policy"))        # each policy's outcome is in its details
 ```
 
-| policy | effect (check id) |
+Policies that check (their outcome is the ``policy`` check, reported last):
+
+| policy | holds when | problem |
+| --- | --- | --- |
+| ``TrustedIssuers(ids, registry=path)`` | the issuer is listed | ``ISSUER_NOT_REGISTERED`` |
+| ``RequireStatus(*purposes)`` | an entry per purpose (default revocation) | ``POLICY_VIOLATION`` |
+| ``MaxAge(...)`` | ``validFrom`` is no older than this | ``POLICY_VIOLATION`` |
+| ``AllOf(*p)`` | every ``p`` holds; ``AllOf()`` of nothing never holds | |
+| ``AnyOf(*p)`` | at least one ``p`` holds; ``AnyOf()`` never holds | |
+
+Policies that set how checks judge (they go in ``AllOf``, not in ``AnyOf``):
+
+| policy | effect |
 | --- | --- |
-| ``TrustedIssuers(ids, registry=path)`` | the issuer must be listed (``registered_issuer``) |
-| ``AllowedSuites(*names)`` | only these proof suites count (``valid_signature``) |
-| ``RequireStatus(*purposes)`` | a status entry must be present (``revocation_status``) |
-| ``MaxAge(...)`` | ``validFrom`` no older than this (``valid_from``) |
-| ``StatusUnreachable("warn")`` | an unfetchable status list is a warning, not a failure |
-| ``UnconfirmedKeys("warn")`` | a key the issuer's documents could not confirm is a warning |
+| ``AllowedSuites(*names)`` | only proofs in these suites count (``valid_signature``) |
 | ``ClockSkew(seconds)`` | tolerance for ``validFrom``/``validUntil`` (default 300 s) |
 
-Several policies of one kind tighten each other: two ``TrustedIssuers`` mean the issuer must
-be in both; ``AllowedSuites`` intersect; the smallest ``MaxAge`` wins; any ``"fail"`` beats
-``"warn"``. ``AllOf()`` with nothing in it is refused at verification time (check
-``policy``), so that an empty rule set can never pass by accident.
+Every lenient mode says ``Unsafe`` in its name, because each can report as verified a badge
+that is not what it claims:
 
-:data:`VALIDATOR_COMPATIBLE` behaves like the official 1EdTech validator: an unreachable
-revocation list and an issuer key that could not be confirmed are warnings.
+- ``UnsafeStatusUnreachable()``: an unfetchable (or unsupported) status list is a warning,
+  so a revoked badge passes while its list is down.
+- ``UnsafeUnconfirmedKeys()``: a key that the issuer's profile or DID document could not be
+  fetched to confirm is a warning, so anyone can sign as an https issuer whose site is down.
+- ``UnsafeUnboundIssuer()``: an issuer id that no key can be bound to (``urn:uuid:...``) is
+  a warning, so anyone can sign as that issuer.
+
+:data:`UNSAFE_VALIDATOR_COMPATIBLE` is all three, which is how the official 1EdTech validator
+judges. Several policies of one kind tighten each other: ``AllowedSuites`` intersect, the
+smallest ``ClockSkew`` wins.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 from mcbadge.errors import MCBadgeError
 
 __all__ = [
-    "VALIDATOR_COMPATIBLE",
+    "UNSAFE_VALIDATOR_COMPATIBLE",
     "AllOf",
     "AllowedSuites",
+    "AnyOf",
     "ClockSkew",
+    "Facts",
     "MaxAge",
     "Policy",
     "PolicyError",
+    "PolicyFailure",
     "RequireStatus",
     "Settings",
-    "StatusUnreachable",
     "TrustedIssuers",
-    "UnconfirmedKeys",
+    "UnsafeStatusUnreachable",
+    "UnsafeUnboundIssuer",
+    "UnsafeUnconfirmedKeys",
     "load_trust_registry",
 ]
 
-Mode = Literal["fail", "warn"]
-
 
 class PolicyError(MCBadgeError, ValueError):
-    """A policy is malformed (a bad mode, an unreadable trust registry)."""
+    """A policy is malformed (an unreadable trust registry, a setting inside AnyOf...)."""
 
     code = "POLICY_ERROR"
 
 
 @dataclass
 class Settings:
-    """What a policy (or several) asks of one verification run."""
+    """How the checks judge, as the policies of one verification set it."""
 
     clock_skew: timedelta = timedelta(seconds=300)
+    clock_skew_set: bool = False
     allowed_suites: frozenset[str] | None = None
-    required_status: frozenset[str] = frozenset()
-    max_age: timedelta | None = None
-    status_unreachable: Mode | None = None
-    """None: no policy said; treated as ``"fail"``."""
-    unconfirmed_keys: Mode | None = None
+    unsafe_status_unreachable: bool = False
+    unsafe_unconfirmed_keys: bool = False
+    unsafe_unbound_issuer: bool = False
     trusted_issuers: list[frozenset[str]] = field(default_factory=list)
-    vacuous: bool = False
+    """Informational: the registries in force (the policy check decides)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the policies check: read from the verified view of the credential."""
+
+    document: Mapping[str, Any]
+    issuer: str | None
+    valid_from: datetime | None
+    status_purposes: frozenset[str]
+    suites: tuple[str, ...]
+    now: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyFailure:
+    """Why a policy does not hold."""
+
+    message: str
+    problem: str = "POLICY_VIOLATION"
 
 
 class Policy:
-    """Base class: a policy adjusts :class:`Settings`. Combine with ``&``."""
+    """Base class. A policy checks :class:`Facts` (:meth:`check`: None when it holds) and
+    may set how the checks judge (:meth:`configure`). Combine with ``&`` and ``|``."""
 
-    def apply(self, settings: Settings) -> None:
-        raise NotImplementedError
+    sets_only = False
+    """True for policies that only configure (they hold trivially, so AnyOf refuses them)."""
+
+    def configure(self, settings: Settings) -> None:
+        """Adjust the checks' settings (most policies do nothing here)."""
+
+    def check(self, facts: Facts) -> PolicyFailure | None:
+        """None when the policy holds for ``facts``, else why not."""
+        return None
+
+    def describe(self) -> str:
+        return repr(self)
 
     def settings(self) -> Settings:
         out = Settings()
-        self.apply(out)
+        self.configure(out)
         return out
 
     def __and__(self, other: Policy) -> AllOf:
@@ -95,27 +143,68 @@ class Policy:
         right = other.policies if isinstance(other, AllOf) else (other,)
         return AllOf(*left, *right)
 
+    def __or__(self, other: Policy) -> AnyOf:
+        left = self.policies if isinstance(self, AnyOf) else (self,)
+        right = other.policies if isinstance(other, AnyOf) else (other,)
+        return AnyOf(*left, *right)
+
 
 class AllOf(Policy):
-    """Every policy given must hold. ``AllOf()`` of nothing fails verification."""
+    """Every policy given must hold. ``AllOf()`` of nothing never holds."""
 
     def __init__(self, *policies: Policy) -> None:
+        for policy in policies:
+            if not isinstance(policy, Policy):
+                raise PolicyError(f"AllOf takes policies, not {type(policy).__name__}")
         self.policies = policies
 
-    def apply(self, settings: Settings) -> None:
-        if not self.policies:
-            settings.vacuous = True
+    def configure(self, settings: Settings) -> None:
         for policy in self.policies:
-            policy.apply(settings)
+            policy.configure(settings)
+
+    def check(self, facts: Facts) -> PolicyFailure | None:
+        if not self.policies:
+            return PolicyFailure("the policy is AllOf() of nothing; refusing to pass vacuously")
+        for policy in self.policies:
+            failure = policy.check(facts)
+            if failure is not None:
+                return failure
+        return None
 
     def __repr__(self) -> str:
         return f"AllOf({', '.join(map(repr, self.policies))})"
 
 
-def _mode(value: str) -> Mode:
-    if value not in ("fail", "warn"):
-        raise PolicyError(f"mode must be 'fail' or 'warn', not {value!r}")
-    return "fail" if value == "fail" else "warn"
+class AnyOf(Policy):
+    """At least one of the policies given must hold. ``AnyOf()`` never holds."""
+
+    def __init__(self, *policies: Policy) -> None:
+        for policy in policies:
+            if not isinstance(policy, Policy):
+                raise PolicyError(f"AnyOf takes policies, not {type(policy).__name__}")
+            if policy.sets_only:
+                raise PolicyError(f"{policy!r} only configures the checks; put it in AllOf, "
+                                  "not AnyOf")
+        self.policies = policies
+
+    def check(self, facts: Facts) -> PolicyFailure | None:
+        if not self.policies:
+            return PolicyFailure("the policy is AnyOf() of nothing; refusing to pass vacuously")
+        failures = []
+        for policy in self.policies:
+            failure = policy.check(facts)
+            if failure is None:
+                return None
+            failures.append(failure)
+        return PolicyFailure("none of the alternatives holds: "
+                             + "; ".join(f.message for f in failures), failures[0].problem)
+
+    def configure(self, settings: Settings) -> None:
+        for policy in self.policies:  # only policies that check; a nested AllOf may set
+            policy.configure(settings)
+
+    def __repr__(self) -> str:
+        return f"AnyOf({', '.join(map(repr, self.policies))})"
 
 
 def load_trust_registry(path: str | os.PathLike[str]) -> frozenset[str]:
@@ -163,8 +252,14 @@ class TrustedIssuers(Policy):
             found |= load_trust_registry(registry)
         self.ids = frozenset(found)
 
-    def apply(self, settings: Settings) -> None:
+    def configure(self, settings: Settings) -> None:
         settings.trusted_issuers.append(self.ids)
+
+    def check(self, facts: Facts) -> PolicyFailure | None:
+        if facts.issuer is not None and facts.issuer in self.ids:
+            return None
+        return PolicyFailure(f"issuer {facts.issuer or '(none)'} is not in the trust registry",
+                             "ISSUER_NOT_REGISTERED")
 
     def __repr__(self) -> str:
         return f"TrustedIssuers({len(self.ids)} ids)"
@@ -173,10 +268,12 @@ class TrustedIssuers(Policy):
 class AllowedSuites(Policy):
     """Only proofs in these suites (cryptosuite or proof type names, or ``"jwt"``) count."""
 
+    sets_only = True
+
     def __init__(self, *names: str) -> None:
         self.names = frozenset(names)
 
-    def apply(self, settings: Settings) -> None:
+    def configure(self, settings: Settings) -> None:
         current = settings.allowed_suites
         settings.allowed_suites = self.names if current is None else current & self.names
 
@@ -193,8 +290,12 @@ class RequireStatus(Policy):
         if unknown:
             raise PolicyError(f"unknown status purposes {sorted(unknown)}")
 
-    def apply(self, settings: Settings) -> None:
-        settings.required_status = settings.required_status | self.purposes
+    def check(self, facts: Facts) -> PolicyFailure | None:
+        missing = sorted(self.purposes - facts.status_purposes)
+        if missing:
+            return PolicyFailure(f"the policy requires a {' and a '.join(missing)} status "
+                                 "entry and there is none")
+        return None
 
     def __repr__(self) -> str:
         return f"RequireStatus({', '.join(sorted(self.purposes))})"
@@ -208,59 +309,81 @@ class MaxAge(Policy):
         if self.age <= timedelta(0):
             raise PolicyError("MaxAge must be positive")
 
-    def apply(self, settings: Settings) -> None:
-        if settings.max_age is None or self.age < settings.max_age:
-            settings.max_age = self.age
+    def check(self, facts: Facts) -> PolicyFailure | None:
+        if facts.valid_from is None:
+            return PolicyFailure(f"the credential has no validFrom; the policy's maximum age "
+                                 f"{self.age} cannot be checked")
+        if facts.now - facts.valid_from > self.age:
+            return PolicyFailure(f"issued {facts.valid_from.isoformat()}, older than the "
+                                 f"policy's maximum age {self.age}")
+        return None
 
     def __repr__(self) -> str:
         return f"MaxAge({self.age})"
 
 
-class StatusUnreachable(Policy):
-    """What an unfetchable status list means: ``"fail"`` (the default) or ``"warn"``."""
-
-    def __init__(self, mode: str) -> None:
-        self.mode = _mode(mode)
-
-    def apply(self, settings: Settings) -> None:
-        settings.status_unreachable = _stricter(settings.status_unreachable, self.mode)
-
-    def __repr__(self) -> str:
-        return f"StatusUnreachable({self.mode!r})"
-
-
-class UnconfirmedKeys(Policy):
-    """What a key the issuer's own documents could not confirm (profile or DID document
-    unreachable, or an issuer id that cannot be resolved) means: ``"fail"`` or ``"warn"``."""
-
-    def __init__(self, mode: str) -> None:
-        self.mode = _mode(mode)
-
-    def apply(self, settings: Settings) -> None:
-        settings.unconfirmed_keys = _stricter(settings.unconfirmed_keys, self.mode)
-
-    def __repr__(self) -> str:
-        return f"UnconfirmedKeys({self.mode!r})"
-
-
 class ClockSkew(Policy):
     """Tolerance when judging ``validFrom`` and ``validUntil`` (default 300 seconds)."""
+
+    sets_only = True
 
     def __init__(self, seconds: float) -> None:
         if seconds < 0:
             raise PolicyError("clock skew cannot be negative")
         self.skew = timedelta(seconds=seconds)
 
-    def apply(self, settings: Settings) -> None:
-        settings.clock_skew = self.skew
+    def configure(self, settings: Settings) -> None:
+        if settings.clock_skew_set:
+            settings.clock_skew = min(settings.clock_skew, self.skew)
+        else:
+            settings.clock_skew, settings.clock_skew_set = self.skew, True
 
     def __repr__(self) -> str:
         return f"ClockSkew({self.skew.total_seconds():g})"
 
 
-def _stricter(current: Mode | None, new: Mode) -> Mode:
-    return "fail" if "fail" in (current, new) else "warn"
+class UnsafeStatusUnreachable(Policy):
+    """UNSAFE: a status list that cannot be fetched (or whose method mcbadge cannot check)
+    is a warning, not a failure, so a revoked badge passes while its list is unreachable."""
+
+    sets_only = True
+
+    def configure(self, settings: Settings) -> None:
+        settings.unsafe_status_unreachable = True
+
+    def __repr__(self) -> str:
+        return "UnsafeStatusUnreachable()"
 
 
-VALIDATOR_COMPATIBLE = AllOf(StatusUnreachable("warn"), UnconfirmedKeys("warn"))
-"""Lenient like the official 1EdTech validator: unreachable lists and unconfirmed keys warn."""
+class UnsafeUnconfirmedKeys(Policy):
+    """UNSAFE: a key that the issuer's own documents (profile, DID document, JWK set) could
+    not be fetched to confirm is a warning, so anyone can sign as an issuer whose documents
+    are unreachable."""
+
+    sets_only = True
+
+    def configure(self, settings: Settings) -> None:
+        settings.unsafe_unconfirmed_keys = True
+
+    def __repr__(self) -> str:
+        return "UnsafeUnconfirmedKeys()"
+
+
+class UnsafeUnboundIssuer(Policy):
+    """UNSAFE: an issuer id that no key can be bound to (``urn:uuid:...``, or a key whose
+    controller is not the issuer but carries itself, such as a did:key) is a warning, so
+    anyone can sign as that issuer. Trust such badges only through a registry."""
+
+    sets_only = True
+
+    def configure(self, settings: Settings) -> None:
+        settings.unsafe_unbound_issuer = True
+
+    def __repr__(self) -> str:
+        return "UnsafeUnboundIssuer()"
+
+
+UNSAFE_VALIDATOR_COMPATIBLE = AllOf(UnsafeStatusUnreachable(), UnsafeUnconfirmedKeys(),
+                                    UnsafeUnboundIssuer())
+"""UNSAFE: lenient like the official 1EdTech validator (unreachable lists, unconfirmed keys
+and unbound issuer ids are warnings)."""

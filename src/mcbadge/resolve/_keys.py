@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from mcbadge.errors import FetchError, KeyFormatError, KeyResolutionError, MCBadgeError
 from mcbadge.keys import AnyKey, Ed25519Key, did_web_to_url, key_from_jwk, key_to_jwk
 from mcbadge.proofs import resolve_did_key
-from mcbadge.resolve import Fetcher
+from mcbadge.resolve._fetch import Fetcher
 
 DID_ACCEPT = "application/did+json, application/did+ld+json, application/json"
 PROFILE_ACCEPT = "application/ld+json, application/json"
@@ -62,14 +62,29 @@ def _find_method(doc: Mapping[str, Any], method: str, base: str) -> Mapping[str,
     return None
 
 
-def _listed_for_assertion(doc: Mapping[str, Any], method: str, base: str) -> bool | None:
-    if "assertionMethod" not in doc:
-        return None
-    for entry in _ids(doc.get("assertionMethod")):
+_RELATIONSHIPS = ("authentication", "capabilityInvocation", "capabilityDelegation",
+                  "keyAgreement")
+
+
+def _lists(doc: Mapping[str, Any], relationship: str, method: str, base: str) -> bool:
+    for entry in _ids(doc.get(relationship)):
         ref = entry.get("id") if isinstance(entry, Mapping) else entry
         if _absolute(ref, base) == method:
             return True
     return False
+
+
+def _listed_for_assertion(doc: Mapping[str, Any], method: str, base: str,
+                          *, required: bool = False) -> bool | None:
+    """True: listed under ``assertionMethod``; False: not, while the document lists it (or
+    requires it) for another purpose; None: the document names no purposes at all."""
+    if _lists(doc, "assertionMethod", method, base):
+        return True
+    if required or "assertionMethod" in doc:
+        return False
+    if any(_lists(doc, rel, method, base) for rel in _RELATIONSHIPS):
+        return False  # listed only for authentication (or another purpose): not for VCs
+    return None
 
 
 def _fragment_key(method: str) -> Ed25519Key | None:
@@ -173,7 +188,7 @@ class KeyDirectory:
         controller = vm.get("controller", did)
         return ResolvedKey(_key_from_method(vm, method), method,
                            controller if isinstance(controller, str) else None, url,
-                           _listed_for_assertion(doc, method, did))
+                           _listed_for_assertion(doc, method, did, required=True))
 
     def _url_method(self, method: str) -> ResolvedKey:
         base = method.partition("#")[0]

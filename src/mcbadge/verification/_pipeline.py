@@ -1,0 +1,49 @@
+"""Running the checks of :data:`mcbadge.verification.checks.CHECKS` over one document, each
+guarded so that no input can make :func:`mcbadge.verify` raise."""
+
+from __future__ import annotations
+
+import logging
+
+from mcbadge.errors import MCBadgeError
+from mcbadge.verification._result import Check, VerificationResult
+from mcbadge.verification._state import Run, State
+from mcbadge.verification.checks import CHECKS, VerifierCheck
+
+logger = logging.getLogger("mcbadge.verification")
+
+
+def _guarded(check: VerifierCheck, state: State) -> Check:
+    try:
+        return check.run(state)
+    except RecursionError:
+        return Check(check.id, "failed", "the document is nested too deeply to check",
+                     "VERIFICATION_ERROR")
+    except MCBadgeError as exc:
+        return Check(check.id, "failed", exc.message, exc.code)
+    except Exception as exc:  # a bug: reported, never raised to the caller
+        logger.exception("check %s raised on untrusted input", check.id)
+        return Check(check.id, "failed",
+                     f"internal error in check {check.id}: {type(exc).__name__}: {exc}"[:300],
+                     "INTERNAL_ERROR")
+
+
+def verify_in_run(source: object, run: Run) -> VerificationResult:
+    """Every check, in order, over ``source`` within ``run``."""
+    state = State(source, run)
+    checks: list[Check] = []
+    stopped: str | None = None
+    for check in CHECKS:
+        if stopped is None and not check.applies(state):
+            continue
+        if stopped is not None:
+            if check.applies(state):
+                checks.append(Check(check.id, "skipped", stopped))
+            continue
+        result = _guarded(check, state)
+        checks.append(result)
+        if result.outcome == "failed" and check.fatal:
+            stopped = check.skip_message or f"not run: {check.id} failed"
+    document = state.read.document if state.read is not None else None
+    fmt = state.read.format if state.read is not None else None
+    return VerificationResult(tuple(checks), state.credential, document, fmt)
