@@ -55,22 +55,33 @@ Quad = tuple[
 ]
 
 
+_IRI_NEEDS_ESCAPE = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def escape_iri(value: str) -> str:
+    """Escape an IRI as canonical N-Quads (and rdf-canonize) do: ``\\u00XX`` for the
+    characters an IRIREF may not hold (controls, space, ``<>"{}|^`` and backslash)."""
+    if _IRI_NEEDS_ESCAPE.search(value) is None:
+        return value
+    return _IRI_NEEDS_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04X}", value)
+
+
 def _term(kind: str, value: str) -> str:
-    return f"<{value}>" if kind == "IRI" else value
+    return f"<{escape_iri(value)}>" if kind == "IRI" else value
 
 
 def serialize_quad(quad: Quad, rename: Mapping[str, str] | None = None) -> str:
     (s_kind, s_value), predicate, obj, graph = quad
     if rename is not None and s_kind == "blank node":
         s_value = rename[s_value]
-    parts = [_term(s_kind, s_value), f"<{predicate}>"]
+    parts = [_term(s_kind, s_value), f"<{escape_iri(predicate)}>"]
     o_kind, o_value, datatype, language = obj
     if o_kind == "literal":
         text = f'"{escape_literal(o_value)}"'
         if language:
             text += f"@{language}"
         elif datatype and datatype != XSD_STRING:
-            text += f"^^<{datatype}>"
+            text += f"^^<{escape_iri(datatype)}>"
         parts.append(text)
     else:
         if rename is not None and o_kind == "blank node":

@@ -113,7 +113,10 @@ def _check_term_definition(term: str, value: Any, where: str,
     if target is None:
         raise _fail(where, f"inline term {term!r} is mapped to null (its values would be "
                     "dropped unsigned)")
-    if not isinstance(target, str) or target.startswith("@"):
+    if isinstance(target, str) and target.startswith("@"):
+        raise _fail(where, f"inline term {term!r} aliases the keyword {target}; keyword "
+                    "aliases are not allowed")
+    if not isinstance(target, str):
         raise _fail(where, f"inline term {term!r} must map to an IRI, not {target!r}")
     if ":" not in target or target.startswith("_:"):
         raise _fail(where, f"inline term {term!r} must map to an absolute IRI, not {target!r}")

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mcbadge.jsonld import BUNDLED_CONTEXT_URLS, DocumentLoader, canonical_nquads
+from mcbadge.jsonld._plain import is_absolute_iri
 from mcbadge.proofs._eddsa import EddsaSuite
 
 __all__ = ["Eddsa2022Legacy", "EddsaRdfc2022"]
@@ -57,8 +58,8 @@ class EddsaRdfc2022(EddsaSuite):
         created, vm = config.get("created"), config.get("verificationMethod")
         if not (isinstance(created, str) and _CREATED_RE.match(created)):
             return None
-        if not (isinstance(vm, str) and _SAFE_IRI_RE.match(vm)):
-            return None
+        if not (isinstance(vm, str) and _SAFE_IRI_RE.match(vm) and is_absolute_iri(vm)):
+            return None  # the full path escapes it, or refuses it as data loss
         ctx = config.get("@context")
         contexts = ctx if isinstance(ctx, list) else [ctx]
         if not all(isinstance(c, str) and c in BUNDLED_CONTEXT_URLS for c in contexts):
@@ -79,7 +80,9 @@ class EddsaRdfc2022(EddsaSuite):
         text = template[0].replace(f'"{_CREATED_MARK}"', f'"{created}"', 1)
         text = text.replace(f"<{_VM_MARK}>", f"<{vm}>", 1)
         # one subject, distinct predicates: re-sorting keeps it canonical whatever the values
-        return "".join(sorted(text.splitlines(keepends=True)))
+        # (lines end at "\n" only: U+2028, U+0085 and friends are not line ends in N-Quads)
+        lines = text.split("\n")
+        return "\n".join(sorted(line for line in lines if line)) + "\n"
 
 
 class Eddsa2022Legacy(EddsaRdfc2022):
