@@ -32,6 +32,17 @@ class Handler(BaseHTTPRequestHandler):
         Handler.hits.append(self.path)
         if self.path == "/slow":
             time.sleep(1.5)
+        if self.path == "/drip":  # one byte every 0.25 s: no single read ever times out
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError, ssl.SSLError):
+                for _ in range(40):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.25)
+                self.wfile.write(b"{}")
+            return
         status, headers, body = Handler.routes.get(self.path, (404, {}, b"{}"))
         self.send_response(status)
         for k, v in headers.items():
@@ -183,7 +194,71 @@ def test_documents_given_ahead_are_used_offline() -> None:
     [("8.8.8.8", True), ("127.0.0.1", False), ("10.1.2.3", False), ("172.16.0.1", False),
      ("192.168.1.1", False), ("169.254.169.254", False), ("100.64.0.1", False),
      ("::1", False), ("fe80::1", False), ("fc00::1", False), ("::ffff:127.0.0.1", False),
-     ("2001:4860:4860::8888", True), ("224.0.0.1", False), ("0.0.0.0", False)],
+     ("2001:4860:4860::8888", True), ("224.0.0.1", False), ("0.0.0.0", False),
+     ("::127.0.0.1", False), ("::10.0.0.1", False), ("64:ff9b::7f00:1", False),
+     ("64:ff9b:1::a00:1", False), ("2002:7f00:1::1", False), ("2002:c0a8:101::1", False),
+     ("2001:0:4136:e378::1", False), ("fec0::1", False), ("2606:4700::1111", True)],
 )
 def test_public_address_classification(ip: str, public: bool) -> None:
     assert is_public_address(ipaddress.ip_address(ip)) is public
+
+
+def test_a_dripping_server_is_cut_off_by_the_total_deadline(
+        server: tuple[str, ssl.SSLContext]) -> None:
+    base, ctx = server
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"time allowed|timed out"):
+        fetcher(ctx).get_json(f"{base}/drip")  # timeout=1.0 for the whole fetch
+    assert time.monotonic() - started < 3.0
+
+
+def test_the_verify_budget_bounds_every_fetch(server: tuple[str, ssl.SSLContext]) -> None:
+    from mcbadge.resolve import fetch_deadline
+
+    base, ctx = server
+    route("/profile", {"id": "x"})
+    with fetch_deadline(time.monotonic() - 1), pytest.raises(FetchError, match="ran out"):
+        Fetcher(allow_private=True, verify=ctx).get_json(f"{base}/profile")
+
+
+@pytest.mark.parametrize("url", [
+    "https://2130706433/x", "https://0x7f.0.0.1/x", "https://0177.0.0.1/x",
+    "https://127.1/x", "https://[::ffff:127.0.0.1]/x", "https://[64:ff9b::a00:1]/x",
+    "https://[2002:7f00:1::1]/x", "https://10.0.0.1/x"])
+def test_private_and_numeric_spellings_are_refused_before_connecting(url: str) -> None:
+    with pytest.raises(FetchError, match=r"non-public|decimal, octal or hex"):
+        Fetcher().get_json(url)
+
+
+@pytest.mark.parametrize("url", ["https://[::1", "https://exa mple.org/x", "https://x:99999/",
+                                 "https://\x00/", "https:///nohost", "https://x\udcff.org/"])
+def test_invalid_urls_are_fetch_errors(url: str) -> None:
+    with pytest.raises(FetchError):
+        Fetcher().get_json(url)
+
+
+def test_json_served_as_text_or_octet_stream_is_read(server: tuple[str, ssl.SSLContext]) -> None:
+    base, ctx = server
+    for kind in ("text/plain", "binary/octet-stream", "application/octet-stream"):
+        route(f"/typed-{kind}", {"kind": kind}, headers={"Content-Type": kind})
+        assert fetcher(ctx).get_json(f"{base}/typed-{kind}") == {"kind": kind}
+    route("/plain-not-json", b"hello", headers={"Content-Type": "text/plain"})
+    with pytest.raises(FetchError, match="valid JSON"):
+        fetcher(ctx).get_json(f"{base}/plain-not-json")
+
+
+def test_the_cache_is_bounded_and_drops_expired_entries(
+        server: tuple[str, ssl.SSLContext]) -> None:
+    base, ctx = server
+    now = [0.0]
+    f = fetcher(ctx, clock=lambda: now[0], cache_entries=2)
+    for name in ("c1", "c2", "c3"):
+        route(f"/{name}", {"n": name})
+        f.get_json(f"{base}/{name}")
+    assert len(f._cache) == 2
+    Handler.hits.clear()
+    f.get_json(f"{base}/c1")  # evicted: fetched again
+    assert Handler.hits == ["/c1"]
+    now[0] += 10_000
+    f._cache.expire()
+    assert len(f._cache) == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -12,16 +13,31 @@ MAX_JSON_BYTES = 16 * 1024 * 1024
 """Largest JSON document mcbadge parses (16 MiB); larger input is refused, not read."""
 
 
+_INF = float("inf")
+
 MAX_DEPTH = 100
 """Deepest nesting of objects and arrays mcbadge accepts in a document."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
-    """Refuse documents nested deeper than ``limit`` (iteratively: no recursion to exhaust)."""
+    """Refuse documents nested deeper than ``limit`` and text holding lone surrogates (not
+    Unicode, so not UTF-8 and not JSON that anything else reads), iteratively."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                raise ModelValidationError("text holds a lone surrogate (\\ud800-\\udfff)")
+            continue
+        if isinstance(node, float) and (node != node or node in (_INF, -_INF)):
+            raise ModelValidationError("NaN and Infinity are not JSON numbers")
         if isinstance(node, dict):
+            for key in node:
+                if isinstance(key, str) and _SURROGATE.search(key):
+                    raise ModelValidationError("a member name holds a lone surrogate")
             children: Iterable[Any] = node.values()
         elif isinstance(node, list | tuple):
             children = node

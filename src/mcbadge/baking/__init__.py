@@ -283,6 +283,10 @@ def _extract_svg(data: bytes, *, require: bool = True) -> tuple[str, str]:
         raise BakingError(f"SVG is not well-formed XML: {exc}") from None
     except RecursionError:
         raise BakingError("SVG is nested too deeply") from None
+    except (LookupError, ValueError) as exc:  # an encoding Python has no codec for, or
+        # one that cannot express the document (utf-7, multi-byte declarations on bytes)
+        raise BakingError(f"SVG declares an encoding that cannot be read: "
+                          f"{type(exc).__name__}") from None
     if not require:
         return "", ""
     version = "3.0"

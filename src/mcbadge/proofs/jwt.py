@@ -33,7 +33,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from mcbadge.errors import MCBadgeError
+from mcbadge._private.jsonutil import loads_strict
+from mcbadge.errors import MCBadgeError, ModelValidationError
 from mcbadge.keys import AnyKey, Ed25519Key, key_from_jwk, key_to_jwk
 from mcbadge.proofs._base import ProofError, resolve_did_key
 
@@ -187,9 +188,12 @@ def decode_jwt(token: str | bytes) -> JwtParts:
         raise ProofError("not a compact JWS (three base64url parts)", "PARSING_ERROR")
     h64, p64, s64 = text.split(".")
     try:
-        header = json.loads(_unb64(h64))
-        payload = json.loads(_unb64(p64))
+        header = loads_strict(_unb64(h64))
+        payload = loads_strict(_unb64(p64))
         signature = _unb64(s64)
+    except ModelValidationError as exc:
+        raise ProofError(f"JWT parts are not base64url JSON: {exc.message}",
+                         "PARSING_ERROR") from None
     except (ValueError, binascii.Error, UnicodeDecodeError, RecursionError):
         raise ProofError("JWT parts are not base64url JSON", "PARSING_ERROR") from None
     if not isinstance(header, dict) or not isinstance(payload, dict):

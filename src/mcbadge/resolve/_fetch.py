@@ -2,34 +2,78 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
+import logging
+import re
 import socket
 import threading
 import time
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
+from cachetools import TLRUCache
 
 from mcbadge.errors import FetchError
+
+logger = logging.getLogger("mcbadge.resolve")
 
 JSON_TYPES = frozenset({
     "application/json", "application/ld+json", "application/did+json",
     "application/did+ld+json", "application/vc+ld+json", "application/jwk-set+json",
 })
+UNTYPED = frozenset({"text/plain", "binary/octet-stream", "application/octet-stream", ""})
+"""Content types read as JSON when the body parses (S3 and plain file servers send these)."""
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+_REFUSED_V6 = tuple(ipaddress.ip_network(n) for n in (
+    "::/96",            # IPv4-compatible (deprecated), and :: and ::1
+    "::ffff:0:0/96",    # IPv4-mapped
+    "64:ff9b::/96",     # NAT64, well-known prefix
+    "64:ff9b:1::/48",   # NAT64, local use
+    "2002::/16",        # 6to4: embeds an IPv4 address
+    "2001::/32",        # Teredo: embeds an IPv4 address
+    "fec0::/10",        # site-local (deprecated)
+    "fc00::/7",         # unique local
+    "fe80::/10",        # link-local
+))
 
 
 def is_public_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """Whether ``ip`` is a globally routable unicast address (not private, loopback,
-    link-local, CGNAT 100.64/10, multicast, reserved or unspecified)."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    link-local, CGNAT 100.64/10, multicast, reserved or unspecified), refusing too every IPv6
+    form that embeds or reaches an IPv4 or local network (IPv4-mapped and -compatible, NAT64,
+    6to4, Teredo, site-local)."""
+    if isinstance(ip, ipaddress.IPv6Address) and any(ip in net for net in _REFUSED_V6):
+        return False
     return ip.is_global and not ip.is_multicast
+
+
+_NUMERIC_HOST = re.compile(r"(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}\Z", re.I)
+_DOTTED_QUAD = re.compile(r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+                          r"(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}\Z")
+
+_HOST_CHARS = re.compile(r"[a-z0-9._\-\u0080-\U0010ffff]+\Z", re.I)
+
+_DEADLINE: ContextVar[float | None] = ContextVar("mcbadge_fetch_deadline", default=None)
+
+
+@contextmanager
+def fetch_deadline(deadline: float | None) -> Iterator[None]:
+    """Within this block no fetch runs past ``deadline`` (``time.monotonic()``): the
+    budget of one :func:`mcbadge.verify` call across all its fetches."""
+    token = _DEADLINE.set(deadline)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
 
 
 class _GuardedBackend(httpcore.SyncBackend):
@@ -76,7 +120,12 @@ class _GuardedTransport(httpx.HTTPTransport):
 
 
 class Fetcher:
-    """Fetches JSON documents under mcbadge's network policy (see the module doc)."""
+    """Fetches JSON documents under mcbadge's network policy (see the module doc).
+
+    ``timeout`` bounds each fetch in total (connecting, every redirect and the whole body:
+    a server dripping a byte a second is cut off), not each read. The cache holds at most
+    ``cache_entries`` documents and ``cache_bytes`` of them; expired entries are dropped.
+    """
 
     def __init__(
         self,
@@ -91,16 +140,22 @@ class Fetcher:
         verify: Any = True,
         clock: Callable[[], float] = time.monotonic,
         offline: bool = False,
+        cache_entries: int = 256,
+        cache_bytes: int = 32 * 1024 * 1024,
     ) -> None:
         self.documents = dict(documents or {})
         self.offline = offline
         self.allow_private = allow_private
         self.allow_http = allow_http
+        self.timeout = timeout
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.default_ttl = default_ttl
+        self.cache_entries = cache_entries
         self._clock = clock
-        self._cache: dict[str, tuple[float, Any]] = {}
+        self._cache: TLRUCache[str, tuple[float, Any, int]] = TLRUCache(
+            maxsize=cache_bytes, ttu=lambda _k, v, _now: v[0], timer=clock,
+            getsizeof=lambda v: v[2])
         self._lock = threading.Lock()
         self._client = httpx.Client(
             transport=_GuardedTransport(allow_private=allow_private, verify=verify),
@@ -119,14 +174,34 @@ class Fetcher:
         self.close()
 
     def _check_url(self, url: str) -> None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+            port = parts.port
+        except ValueError as exc:
+            raise FetchError(f"invalid URL {url[:200]!r}: {exc}", url) from None
         allowed = ("https", "http") if self.allow_http else ("https",)
         if parts.scheme not in allowed:
             raise FetchError(f"refusing {parts.scheme or 'relative'} URL {url!r}: https only", url)
-        if not parts.hostname:
+        if not host:
             raise FetchError(f"URL {url!r} has no host", url)
         if parts.username or parts.password:
             raise FetchError(f"URL {url!r} carries credentials", url)
+        if port == 0:
+            raise FetchError(f"URL {url!r} names port 0", url)
+        if not _HOST_CHARS.match(host) and ":" not in host:
+            raise FetchError(f"URL {url[:200]!r} has an invalid host name", url)
+        if _NUMERIC_HOST.match(host) and not _DOTTED_QUAD.match(host):
+            raise FetchError(f"URL {url!r} spells an IPv4 address in decimal, octal or hex; "
+                             "refused", url)
+        if not self.allow_private:
+            try:
+                literal = ipaddress.ip_address(host)
+            except ValueError:
+                literal = None
+            if literal is not None and not is_public_address(literal):
+                raise FetchError(f"URL {url!r} names {literal}, a non-public address "
+                                 "(allow_private is off)", url)
 
     def get_json(
         self, url: str, *, ttl: float | None = None, accept: str = "application/json"
@@ -140,10 +215,9 @@ class Fetcher:
                 except (ValueError, UnicodeDecodeError, RecursionError):
                     raise FetchError(f"the document given for {url} is not JSON", url) from None
             return given
-        now = self._clock()
         with self._lock:
             hit = self._cache.get(url)
-        if hit is not None and hit[0] > now:
+        if hit is not None:
             return hit[1]
         body, max_age = self._get(url, accept)
         try:
@@ -153,7 +227,12 @@ class Fetcher:
         lifetime = max_age if max_age is not None else ttl if ttl is not None else self.default_ttl
         if lifetime > 0:
             with self._lock:
-                self._cache[url] = (now + lifetime, value)
+                if len(self._cache) >= self.cache_entries:
+                    self._cache.expire()
+                    while len(self._cache) >= self.cache_entries:
+                        self._cache.popitem()
+                with contextlib.suppress(ValueError):  # larger than the whole cache: not kept
+                    self._cache[url] = (self._clock() + lifetime, value, len(body) + 64)
         return value
 
     def get_bytes(self, url: str, *, accept: str = "*/*") -> bytes:
@@ -174,39 +253,68 @@ class Fetcher:
         if self.offline:
             self._check_url(url)
             raise FetchError(f"{url} is not among the documents given, and fetching is off", url)
+        start = time.monotonic()
+        deadline = start + self.timeout
+        outer = _DEADLINE.get()
+        if outer is not None:
+            deadline = min(deadline, outer)
+        logger.debug("fetching %s", url)
         current = url
         for _ in range(self.max_redirects + 1):
             self._check_url(current)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise FetchError(f"{url}: the time allowed for fetching ran out", url)
             try:
-                with self._client.stream("GET", current, headers={"Accept": accept}) as resp:
-                    if resp.status_code in _REDIRECTS:
-                        location = resp.headers.get("location")
-                        if not location:
-                            raise FetchError(f"{current} redirected without a Location", url)
-                        current = urljoin(current, location)
+                with self._client.stream("GET", current, headers={"Accept": accept},
+                                         timeout=httpx.Timeout(remaining)) as resp:
+                    timer = threading.Timer(remaining, resp.close)
+                    timer.daemon = True
+                    timer.start()
+                    try:
+                        result = self._read(resp, url, current, accept, any_type, deadline)
+                    finally:
+                        timer.cancel()
+                    if isinstance(result, str):
+                        current = result
                         continue
-                    if resp.status_code != 200:
-                        raise FetchError(f"{current} answered HTTP {resp.status_code}", url)
-                    kind = resp.headers.get("content-type", "").split(";")[0].strip().lower()
-                    if not any_type and kind not in JSON_TYPES and not kind.endswith("+json"):
-                        raise FetchError(f"{current} sent {kind or 'no content type'}, not JSON",
-                                         url)
-                    declared = resp.headers.get("content-length")
-                    if declared and declared.isdigit() and int(declared) > self.max_bytes:
-                        raise FetchError(f"{current} is larger than {self.max_bytes} bytes", url)
-                    chunks, size = [], 0
-                    for chunk in resp.iter_bytes():
-                        size += len(chunk)
-                        if size > self.max_bytes:
-                            raise FetchError(f"{current} is larger than {self.max_bytes} bytes",
-                                             url)
-                        chunks.append(chunk)
-                    return b"".join(chunks), _max_age(resp.headers.get("cache-control", ""))
+                    return result
             except httpx.TimeoutException:
                 raise FetchError(f"{current} timed out", url) from None
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, ValueError) as exc:
+                if time.monotonic() >= deadline:
+                    raise FetchError(f"{current}: the time allowed for fetching ran out",
+                                     url) from None
                 raise FetchError(f"{current}: {exc}", url) from None
         raise FetchError(f"{url}: more than {self.max_redirects} redirects", url)
+
+    def _read(self, resp: httpx.Response, url: str, current: str, accept: str,
+              any_type: bool, deadline: float) -> tuple[bytes, float | None] | str:
+        if resp.status_code in _REDIRECTS:
+            location = resp.headers.get("location")
+            if not location:
+                raise FetchError(f"{current} redirected without a Location", url)
+            return urljoin(current, str(location))
+        if resp.status_code != 200:
+            raise FetchError(f"{current} answered HTTP {resp.status_code}", url)
+        kind = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+        if (not any_type and kind not in JSON_TYPES and not kind.endswith("+json")
+                and kind not in UNTYPED):
+            raise FetchError(f"{current} sent {kind or 'no content type'}, not JSON", url)
+        declared = resp.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise FetchError(f"{current} is larger than {self.max_bytes} bytes", url)
+        chunks, size = [], 0
+        for chunk in resp.iter_bytes():
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise FetchError(f"{current} is larger than {self.max_bytes} bytes", url)
+            if time.monotonic() > deadline:
+                raise FetchError(f"{current}: the time allowed for fetching ran out", url)
+            chunks.append(chunk)
+        if time.monotonic() > deadline:
+            raise FetchError(f"{current}: the time allowed for fetching ran out", url)
+        return b"".join(chunks), _max_age(resp.headers.get("cache-control", ""))
 
 
 def _max_age(header: str) -> float | None:

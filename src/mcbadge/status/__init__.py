@@ -145,6 +145,8 @@ def bitstring_status(list_credential: Mapping[str, Any], entry: Mapping[str, Any
     ``statusPurpose`` includes the entry's, the length floor and the index range. The
     caller verifies the list credential's proof and issuer.
     """
+    if not isinstance(list_credential, Mapping) or not isinstance(entry, Mapping):
+        raise StatusListError("a status list credential and its entry must be JSON objects")
     types = _types(list_credential.get("type"))
     if not any(t in types for t in _LIST_TYPES):
         raise StatusListError(f"not a status list credential (type {types!r})")
@@ -178,6 +180,8 @@ def revocation_list_status(
     Reads ``revokedCredentials`` and, as the official validator does, ``revokedCredential``.
     An entry whose ``revoked`` is true or absent revokes.
     """
+    if not isinstance(revocation_list, Mapping):
+        raise StatusListError("a revocation list must be a JSON object")
     entries: list[Any] = []
     for key in ("revokedCredentials", "revokedCredential"):
         value = revocation_list.get(key)

@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from mcbadge.errors import FetchError
 from mcbadge.jsonld import DocumentLoader, default_document_loader
 from mcbadge.jsonld._canon import remembering_expansions
-from mcbadge.resolve import Fetcher, KeyDirectory
+from mcbadge.resolve import Fetcher, KeyDirectory, fetch_deadline
 from mcbadge.verification._pipeline import verify_in_run
 from mcbadge.verification._result import PROBLEMS, Check, Outcome, VerificationResult
 from mcbadge.verification._source import (
@@ -99,12 +99,13 @@ def verify(
     settings = policy.settings() if policy is not None else Settings()
     own = fetcher is None
     client = fetcher if fetcher is not None else Fetcher()
+    deadline = time.monotonic() + timeout
     try:
         run = Run(when, settings, client, loader or default_document_loader(),
-                  KeyDirectory(client), policy, deadline=time.monotonic() + timeout,
+                  KeyDirectory(client), policy, deadline=deadline,
                   limits=Limits(max_bytes, max_depth),
                   recipient=(recipient, recipient_type) if recipient is not None else None)
-        with remembering_expansions():
+        with remembering_expansions(), fetch_deadline(deadline):
             return verify_in_run(source, run)
     finally:
         if own:
