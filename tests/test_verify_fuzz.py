@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import struct
 import zlib
@@ -35,7 +36,10 @@ def _check(result: VerificationResult) -> None:
     for check in result.checks:
         assert check.outcome in ("passed", "failed", "warning", "skipped")
         assert check.problem is None or check.problem in PROBLEMS, check.problem
-    json.dumps(result.to_json())
+        assert check.problem != "INTERNAL_ERROR", check.message  # a bug, never an answer
+        for nested in check.nested:
+            _check(nested)
+    json.dumps(result.to_json(), allow_nan=False)
 
 
 def verify(source: Any) -> VerificationResult:
@@ -169,6 +173,83 @@ def test_any_file_and_any_url_body(data: bytes) -> None:
         assert not verify(path).verified
         assert not verify(str(path)).verified
     url = "https://badges.example/shared/1"
-    result = mcbadge.verify(url, now=NOW, fetcher=offline({url: data}))
+    result = mcbadge.verify_url(url, now=NOW, fetcher=offline({url: data}))
     _check(result)
     assert not result.verified
+
+
+KEYWORDS = st.sampled_from(["@nest", "@included", "@graph", "@reverse", "@index", "@set",
+                            "@list", "@id", "@type", "@value", "@language", "@json", "@vocab",
+                            "@honors", "@context", "meta", "cred:validUntil", "_:b0", ""])
+
+
+@FUZZ
+@given(st.lists(st.tuples(st.sampled_from(["", "/issuer", "/credentialSubject",
+                                           "/credentialStatus", "/credentialSubject/achievement",
+                                           "/proof"]), KEYWORDS, json_values),
+                min_size=1, max_size=3),
+       st.one_of(st.none(), st.dictionaries(KEYWORDS | st.text(max_size=8),
+                                            json_values | KEYWORDS, max_size=3)))
+def test_json_ld_keywords_anywhere_never_crash_or_pass(
+        edits: list[tuple[str, str, Any]], inline: Any) -> None:
+    doc = json.loads(json.dumps(SIGNED))
+    if inline is not None:
+        doc["@context"] = [*doc["@context"], inline]
+    for where, key, value in edits:
+        node: Any = doc
+        for step in where.strip("/").split("/") if where else []:
+            node = node.get(step) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node[key] = value
+    result = verify(doc)
+    assert not result.verified or doc == SIGNED
+
+
+@FUZZ
+@given(json_values, json_values)
+def test_the_status_list_api_on_garbage(listing: Any, entry: Any) -> None:
+    from mcbadge.errors import MCBadgeError
+    from mcbadge.status import Bitstring, bitstring_status, revocation_list_status
+
+    for call in (lambda: bitstring_status(listing, entry),
+                 lambda: revocation_list_status(listing, "urn:x"),
+                 lambda: Bitstring.decode(listing),
+                 lambda: Bitstring.decode(entry if isinstance(entry, str) else "u" + str(entry))):
+        with contextlib.suppress(MCBadgeError):
+            call()
+
+
+@FUZZ
+@given(st.binary(max_size=600))
+def test_unbake_and_extract_on_garbage(data: bytes) -> None:
+    from mcbadge.baking import extract, unbake
+    from mcbadge.errors import MCBadgeError
+
+    for call in (lambda: extract(data), lambda: unbake(data),
+                 lambda: extract(b"\x89PNG\r\n\x1a\n" + data),
+                 lambda: extract(b"<svg " + data)):
+        with contextlib.suppress(MCBadgeError):
+            call()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400) | st.text(max_size=200).map(
+    lambda t: t.encode("utf-8", "surrogatepass")))
+def test_the_cli_prints_one_line_never_a_traceback(data: bytes) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from mcbadge.cli import app
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "badge.json"
+        path.write_bytes(data)
+        for extra in ([], ["--json"]):
+            out = CliRunner().invoke(app, ["verify", str(path), "--offline", *extra])
+            assert out.exit_code in (1, 2), out.output
+            assert out.exception is None or isinstance(out.exception, SystemExit), out.exception
+            assert "Traceback" not in out.output
+            assert "\x1b" not in out.output
+

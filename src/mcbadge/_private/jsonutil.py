@@ -22,30 +22,44 @@ MAX_DEPTH = 100
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
-    """Refuse documents nested deeper than ``limit`` and text holding lone surrogates (not
-    Unicode, so not UTF-8 and not JSON that anything else reads), iteratively."""
+def check_depth(value: Any, limit: int = MAX_DEPTH, max_size: int | None = None) -> None:
+    """Refuse documents nested deeper than ``limit``, text holding lone surrogates (not
+    Unicode, so not UTF-8 and not JSON that anything else reads), NaN and Infinity, and,
+    with ``max_size``, documents whose JSON would be larger (estimated from below: the
+    text's length plus a few characters per value), iteratively."""
     stack: list[tuple[Any, int]] = [(value, 1)]
+    size = 0
     while stack:
         node, depth = stack.pop()
         if isinstance(node, str):
+            size += len(node) + 3
             if _SURROGATE.search(node):
                 raise ModelValidationError("text holds a lone surrogate (\\ud800-\\udfff)")
             continue
+        size += 4
         if isinstance(node, float) and (node != node or node in (_INF, -_INF)):
             raise ModelValidationError("NaN and Infinity are not JSON numbers")
         if isinstance(node, dict):
             for key in node:
-                if isinstance(key, str) and _SURROGATE.search(key):
+                if not isinstance(key, str):
+                    raise ModelValidationError(f"member name {key!r:.40} is not a string")
+                size += len(key) + 3
+                if _SURROGATE.search(key):
                     raise ModelValidationError("a member name holds a lone surrogate")
             children: Iterable[Any] = node.values()
         elif isinstance(node, list | tuple):
             children = node
-        else:
+        elif node is None or isinstance(node, int | float):
             continue
+        else:
+            raise ModelValidationError(f"a {type(node).__name__} is not JSON data")
         if depth > limit:
             raise ModelValidationError(f"document is nested more than {limit} levels deep")
+        if max_size is not None and size > max_size:
+            raise ModelValidationError(f"the credential is larger than {max_size} bytes")
         stack.extend((child, depth + 1) for child in children)
+    if max_size is not None and size > max_size:
+        raise ModelValidationError(f"the credential is larger than {max_size} bytes")
 
 
 def _reject_constant(name: str) -> Any:

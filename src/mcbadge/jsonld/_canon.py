@@ -268,12 +268,25 @@ class Expansion:
     object of it means: :meth:`meaning` gives (key -> expanded IRI or keyword, the expanded
     object) for an object of :attr:`root` (pyld's copy of the document)."""
 
-    __slots__ = ("_node_map", "expanded", "records")
+    __slots__ = ("_descriptions", "_node_map", "expanded", "records")
 
     def __init__(self, expanded: list[Any], records: _Records | None) -> None:
         self.expanded = expanded
         self.records = records
         self._node_map: dict[str, Any] | None = None
+        self._descriptions: dict[str, int] | None = None
+
+    def descriptions(self, node_id: str) -> int:
+        """How many JSON objects describe ``node_id`` (give it an id and a statement)."""
+        if self._descriptions is None:
+            counts: dict[str, int] = {}
+            for _obj, _iris, expanded in (self.records.objects.values()
+                                          if self.records is not None else ()):
+                found = expanded.get("@id")
+                if isinstance(found, str) and len(expanded) > 1:
+                    counts[found] = counts.get(found, 0) + 1
+            self._descriptions = counts
+        return self._descriptions.get(node_id, 0)
 
     @property
     def root(self) -> dict[str, Any] | None:
@@ -292,7 +305,7 @@ class Expansion:
         if self._node_map is None:
             graphs: dict[str, Any] = {"@default": {}}
             jsonld.JsonLdProcessor()._create_node_map(
-                copy.deepcopy(self.expanded), graphs, "@default", IdentifierIssuer("_:b"))
+                _json_copy(self.expanded), graphs, "@default", IdentifierIssuer("_:b"))
             self._node_map = graphs["@default"]
         return self._node_map
 

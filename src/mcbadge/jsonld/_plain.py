@@ -181,17 +181,15 @@ def _check_inline_iris(context: list[Any], where: str, loader: Any) -> None:
                         "bundled term already names (an alias)")
 
 
-_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+,.-]*:")
-_JS_ONLY_SPACE = "\ufeff"
+_ABSOLUTE_IRI_RE = re.compile(r"(?:[A-Za-z][A-Za-z0-9+,.-]*|_):[^\s\ufeff]*\Z")
 
 
+@functools.lru_cache(maxsize=16384)
 def is_absolute_iri(iri: str) -> bool:
     """Whether both pyld and jsonld.js keep ``iri`` in RDF: a scheme (or ``_``), a colon,
     and no character either takes for white space (Python's ``str.isspace`` or
-    ECMAScript's ``\\s``), nor at the very end."""
-    if not (_SCHEME_RE.match(iri) or iri.startswith("_:")):
-        return False
-    return not any(c.isspace() or c == _JS_ONLY_SPACE for c in iri)
+    ECMAScript's ``\\s``, which adds U+FEFF), not even at the very end."""
+    return _ABSOLUTE_IRI_RE.match(iri) is not None
 
 
 # ----------------------------------------------------------------------------- document

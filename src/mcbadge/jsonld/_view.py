@@ -170,8 +170,8 @@ def _check_complete(found: Expansion, obj: dict[str, Any], path: str,
         return
     _iris, expanded = meaning
     node_id = expanded.get("@id")
-    if not isinstance(node_id, str):
-        return  # a blank node: described here and nowhere else
+    if not isinstance(node_id, str) or found.descriptions(node_id) <= 1:
+        return  # a blank node, or an id no other JSON object describes: all is here
     merged = found.node_map().get(node_id)
     if not isinstance(merged, dict):
         return

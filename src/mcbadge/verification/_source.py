@@ -4,7 +4,6 @@ PNG or SVG, or a path. Strings are never taken for file names or URLs: a file co
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -79,9 +78,9 @@ def _from_text(text: str, limits: Limits, container: str = "") -> Read:
     raise SourceError(f"the text{where} is neither a JSON credential nor a compact JWS")
 
 
-def _depth(doc: Any, limits: Limits) -> None:
+def _depth(doc: Any, limits: Limits, max_size: int | None = None) -> None:
     try:
-        check_depth(doc, limits.max_depth)
+        check_depth(doc, limits.max_depth, max_size)
     except ModelValidationError as exc:
         raise SourceError(exc.message) from None
 
@@ -106,13 +105,7 @@ def read_source(source: object, limits: Limits | None = None) -> Read:
     limits = limits or Limits()
     if isinstance(source, Mapping):
         doc = dict(source)
-        _depth(doc, limits)
-        try:
-            size = len(json.dumps(doc, ensure_ascii=False, allow_nan=False))
-        except (TypeError, ValueError) as exc:
-            raise SourceError(f"the credential is not JSON data: {exc}") from None
-        if size > limits.max_bytes:
-            raise _too_large(size, limits)
+        _depth(doc, limits, limits.max_bytes)
         return Read(doc, "json")
     if isinstance(source, bytes | bytearray | memoryview):
         return _from_bytes(bytes(source), limits)
