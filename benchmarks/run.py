@@ -120,6 +120,9 @@ def main() -> None:
             times.append(time.perf_counter() - start)
         ms = statistics.median(times) * 1000
         print(f"  verify {name:<34}{ms:8.3f}  ({1000 / ms:6.0f}/s)")
+    import presig
+
+    presig.main()
     if args.bulk_rows:
         bulk_figures(args.bulk_rows)
     if not (PEER / "node_modules").is_dir():

@@ -20,54 +20,86 @@ MAX_DEPTH = 100
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+DENSE_AFTER = 64 * 1024
+BYTES_PER_VALUE = 12
+"""Above DENSE_AFTER bytes, a document may hold at most one JSON value (counted by its
+commas, colons and brackets) per BYTES_PER_VALUE bytes: parsed, a value costs about a
+hundred bytes, so this keeps the parsed form under ten times the text. Large real badges
+are large because of long strings (embedded images, narratives), not because of many
+tiny values."""
+
+MAX_CONTAINERS = 20_000
+"""Most JSON objects and arrays in one document (a real badge has a few hundred)."""
 
 
-def check_depth(value: Any, limit: int = MAX_DEPTH, max_size: int | None = None) -> None:
-    """Refuse documents nested deeper than ``limit``, text holding lone surrogates (not
-    Unicode, so not UTF-8 and not JSON that anything else reads), NaN and Infinity, and,
-    with ``max_size``, documents whose JSON would be larger (estimated from below: the
-    text's length plus a few characters per value), iteratively."""
+def check_depth(value: Any, limit: int = MAX_DEPTH, max_size: int | None = None, *,
+                max_containers: int | None = None, text_checked: bool = False) -> None:
+    """Refuse documents nested deeper than ``limit``, with more than ``max_containers``
+    objects and arrays, holding text with lone surrogates (not Unicode, so not UTF-8 and not
+    JSON that anything else reads), NaN, Infinity or anything that is not JSON data, and,
+    with ``max_size``, documents whose JSON would be larger (estimated from below), walking
+    iteratively. ``text_checked``: the value was just parsed from text already checked for
+    surrogates, non-finite numbers and size, so only the shape is walked."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     size = 0
+    containers = 0
+    full = not text_checked
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, str):
-            size += len(node) + 3
-            if _SURROGATE.search(node):
-                raise ModelValidationError("text holds a lone surrogate (\\ud800-\\udfff)")
-            continue
-        size += 4
-        if isinstance(node, float) and (node != node or node in (_INF, -_INF)):
-            raise ModelValidationError("NaN and Infinity are not JSON numbers")
-        if isinstance(node, dict):
-            for key in node:
-                if not isinstance(key, str):
-                    raise ModelValidationError(f"member name {key!r:.40} is not a string")
-                size += len(key) + 3
-                if _SURROGATE.search(key):
-                    raise ModelValidationError("a member name holds a lone surrogate")
+        kind = type(node)
+        if kind is dict:
             children: Iterable[Any] = node.values()
-        elif isinstance(node, list | tuple):
+            if full:
+                for key in node:
+                    if type(key) is not str:
+                        raise ModelValidationError(f"member name {key!r:.40} is not a string")
+                    size += len(key) + 3
+                    if _SURROGATE.search(key):
+                        raise ModelValidationError("a member name holds a lone surrogate")
+        elif kind is list or kind is tuple:
             children = node
-        elif node is None or isinstance(node, int | float):
-            continue
         else:
-            raise ModelValidationError(f"a {type(node).__name__} is not JSON data")
+            _check_scalar(node)
+            size += len(node) if kind is str else 4
+            continue
+        containers += 1
         if depth > limit:
             raise ModelValidationError(f"document is nested more than {limit} levels deep")
+        if max_containers is not None and containers > max_containers:
+            raise ModelValidationError(f"more than {max_containers} JSON objects and arrays")
+        for child in children:
+            ckind = type(child)
+            if ckind is dict or ckind is list or ckind is tuple:
+                stack.append((child, depth + 1))
+            elif full:
+                _check_scalar(child)
+                size += len(child) + 3 if ckind is str else 4
         if max_size is not None and size > max_size:
             raise ModelValidationError(f"the credential is larger than {max_size} bytes")
-        stack.extend((child, depth + 1) for child in children)
-    if max_size is not None and size > max_size:
-        raise ModelValidationError(f"the credential is larger than {max_size} bytes")
+
+
+def _check_scalar(node: Any) -> None:
+    if isinstance(node, str):
+        if _SURROGATE.search(node):
+            raise ModelValidationError("text holds a lone surrogate (\\ud800-\\udfff)")
+    elif isinstance(node, float):
+        if node != node or node in (_INF, -_INF):
+            raise ModelValidationError("NaN and Infinity are not JSON numbers")
+    elif not (node is None or isinstance(node, int)):
+        raise ModelValidationError(f"a {type(node).__name__} is not JSON data")
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def loads_strict(data: str | bytes | bytearray) -> Any:
-    """Parse JSON text, refusing NaN/Infinity, oversized input and pathological nesting.
+def loads_strict(data: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH,
+                 max_containers: int | None = None) -> Any:
+    """Parse JSON text, refusing NaN/Infinity, lone surrogates, oversized input and
+    pathological nesting; with ``max_containers``, counted before parsing (a cheap bound on
+    the memory the parsed value takes).
 
     Raises :class:`~mcbadge.errors.ModelValidationError` on anything that is not JSON.
     """
@@ -76,12 +108,27 @@ def loads_strict(data: str | bytes | bytearray) -> Any:
     try:
         if isinstance(data, bytes | bytearray):
             data = bytes(data).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ModelValidationError(f"not valid JSON: {exc}") from None
+    if max_containers is not None:
+        found = data.count("{") + data.count("[")  # brackets in strings count too: a bound
+        if found > max_containers:
+            raise ModelValidationError(f"more than {max_containers} JSON objects and arrays")
+        if len(data) > DENSE_AFTER:
+            values = found + data.count(",") + data.count(":")
+            if values * BYTES_PER_VALUE > len(data):
+                raise ModelValidationError(
+                    f"{values} JSON values in {len(data)} bytes: a document over "
+                    f"{DENSE_AFTER // 1024} KiB may hold at most one value per "
+                    f"{BYTES_PER_VALUE} bytes (parsed, each costs about a hundred)")
+    surrogates = bool(_SURROGATE.search(data) or _ESCAPED_SURROGATE.search(data))
+    try:
         value = json.loads(data, parse_constant=_reject_constant)
     except RecursionError:
         raise ModelValidationError("document is nested too deeply to parse") from None
-    except (ValueError, UnicodeDecodeError) as exc:
+    except ValueError as exc:
         raise ModelValidationError(f"not valid JSON: {exc}") from None
-    check_depth(value)
+    check_depth(value, max_depth, text_checked=not surrogates)
     return value
 
 

@@ -274,9 +274,48 @@ def _ob2_png_text(kind: bytes, rest: bytes) -> str:
         raise BakingError("the baked assertion is not UTF-8 text") from None
 
 
+_OB3_TAG = f"{{{OB3_SVG_NAMESPACE}}}credential"
+_OB2_TAG = f"{{{OB2_SVG_NAMESPACE}}}assertion"
+
+
+class _CredentialTarget:
+    """An XML parser target that keeps only the baked credential elements' text: no tree
+    is built, so memory stays near the document's depth whatever its size."""
+
+    def __init__(self) -> None:
+        self.found: dict[str, str] = {}
+        self._inside: str | None = None
+        self._text: list[str] = []
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if tag in (_OB3_TAG, _OB2_TAG) and tag not in self.found and self._inside is None:
+            self._inside = tag
+            self._text = []
+            verify = attrs.get("verify")
+            if verify:
+                self.found[tag] = verify.strip()
+
+    def end(self, tag: str) -> None:
+        if tag == self._inside:
+            self.found.setdefault(tag, "".join(self._text).strip())
+            self._inside = None
+
+    def data(self, text: str) -> None:
+        if self._inside is not None and len(self._text) < 1_000_000:
+            self._text.append(text)
+
+    def close(self) -> None:
+        return None
+
+
 def _extract_svg(data: bytes, *, require: bool = True) -> tuple[str, str]:
+    """The credential baked into an SVG (and its OB version), with defusedxml's parser
+    (entities and external references refused) driving a target that builds no tree."""
+    target = _CredentialTarget()
     try:
-        root = SafeET.fromstring(data)  # entities and external references refused
+        parser = SafeET.XMLParser(target=target)
+        parser.feed(data)
+        parser.close()
     except DefusedXmlException as exc:
         raise BakingError(f"SVG refused: {type(exc).__name__}") from None
     except SafeET.ParseError as exc:
@@ -289,18 +328,11 @@ def _extract_svg(data: bytes, *, require: bool = True) -> tuple[str, str]:
                           f"{type(exc).__name__}") from None
     if not require:
         return "", ""
-    version = "3.0"
-    tag = f"{{{OB3_SVG_NAMESPACE}}}credential"
-    element = next(root.iter(tag), None)
-    if element is None:
-        version = "2.0"
-        element = next(root.iter(f"{{{OB2_SVG_NAMESPACE}}}assertion"), None)
-    if element is None:
+    found = target.found
+    version, tag = ("3.0", _OB3_TAG) if _OB3_TAG in found else ("2.0", _OB2_TAG)
+    if tag not in found:
         raise BakingError("the SVG carries no <openbadges:credential> element")
-    jws = element.get("verify")
-    if jws:
-        return jws.strip(), version
-    text = (element.text or "").strip()
+    text = found[tag]
     if not text:
         raise BakingError("the <openbadges:credential> element is empty")
     return text, version

@@ -28,6 +28,7 @@ The rule, for a credential and every credential embedded in it:
   ``@honors``), and no key contains ``:`` (compact and absolute IRIs as keys).
 - A JSON object with ``@value`` is a language value: ``@value`` (a string) with ``@language``
   (a well-formed tag) and/or ``@direction`` (``ltr``/``rtl``), nothing else.
+- No ``null`` member values (JSON-LD drops them: nothing would sign them).
 - No array directly inside an array; ``id`` is a string and never a blank node label
   (``_:``); ``type`` is a string or a list of strings.
 - Values of ``@json`` terms (``jsonSchema``, ``publicKeyJwk``...) are JSON literals: not read.
@@ -217,8 +218,9 @@ def check_plain_form(document: Mapping[str, Any], loader: Any) -> None:
         if "@value" in node or "@language" in node or "@direction" in node:
             _check_value_object(node, path)
             continue
-        if "@context" in node and not is_root:
-            if not _CREDENTIAL_TYPES & {t for t in _types(node) if isinstance(t, str)}:
+        if "@context" in node and node is not document:
+            if not is_root and not _CREDENTIAL_TYPES & {
+                    t for t in _types(node) if isinstance(t, str)}:
                 raise _fail(_ptr(path, "@context"), "@context is allowed only at the root "
                             "of a credential or a proof")
             check_context(node["@context"], path, loader)
@@ -246,6 +248,9 @@ def check_plain_form(document: Mapping[str, Any], loader: Any) -> None:
                 continue
             if key in json_terms:
                 continue
+            if value is None:
+                raise _fail(at, "null: JSON-LD drops the member, so no signature covers it "
+                            "(leave it out)")
             if key == "proof":  # a proof (eddsa-jcs-2022) carries the context it was made with
                 for item in value if isinstance(value, list) else [value]:
                     if isinstance(item, list):

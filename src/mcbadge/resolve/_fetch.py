@@ -157,15 +157,29 @@ class Fetcher:
             maxsize=cache_bytes, ttu=lambda _k, v, _now: v[0], timer=clock,
             getsizeof=lambda v: v[2])
         self._lock = threading.Lock()
-        self._client = httpx.Client(
-            transport=_GuardedTransport(allow_private=allow_private, verify=verify),
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,
-            headers={"User-Agent": "mcbadge"},
-        )
+        self._verify = verify
+        self._http: httpx.Client | None = None
+
+    @property
+    def _client(self) -> httpx.Client:
+        """The HTTP client, made on first use (loading the CA store costs ~20 ms, which an
+        offline verification should not pay)."""
+        with self._lock:
+            if self._http is None:
+                self._http = httpx.Client(
+                    transport=_GuardedTransport(allow_private=self.allow_private,
+                                                verify=self._verify),
+                    timeout=httpx.Timeout(self.timeout),
+                    follow_redirects=False,
+                    headers={"User-Agent": "mcbadge"},
+                )
+            return self._http
 
     def close(self) -> None:
-        self._client.close()
+        with self._lock:
+            if self._http is not None:
+                self._http.close()
+                self._http = None
 
     def __enter__(self) -> Fetcher:
         return self

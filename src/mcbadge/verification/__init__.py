@@ -37,6 +37,7 @@ from mcbadge.verification._result import PROBLEMS, Check, Outcome, VerificationR
 from mcbadge.verification._source import (
     ACCEPT,
     DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_CONTAINERS,
     DEFAULT_MAX_DEPTH,
     Limits,
     Source,
@@ -48,6 +49,7 @@ from mcbadge.verification.policy import Policy, Settings
 __all__ = [
     "CHECK_IDS",
     "DEFAULT_MAX_BYTES",
+    "DEFAULT_MAX_CONTAINERS",
     "DEFAULT_MAX_DEPTH",
     "DEFAULT_TIMEOUT",
     "PROBLEMS",
@@ -78,6 +80,7 @@ def verify(
     recipient_type: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_depth: int = DEFAULT_MAX_DEPTH,
+    max_containers: int = DEFAULT_MAX_CONTAINERS,
     timeout: float = DEFAULT_TIMEOUT,
 ) -> VerificationResult:
     """Verify a credential and report every check. Never raises on bad input.
@@ -90,8 +93,9 @@ def verify(
     :class:`~mcbadge.resolve.Fetcher` with the safe defaults). ``loader`` holds the JSON-LD
     contexts (default: the bundled set). ``recipient`` (an email address, DID or other
     identifier; ``recipient_type`` such as ``emailAddress``) adds the ``recipient`` check: a
-    badge awarded to someone else is not verified. ``max_bytes`` and ``max_depth`` cap what is
-    read; ``timeout`` bounds, in seconds, all the fetching one call may do.
+    badge awarded to someone else is not verified. ``max_bytes``, ``max_depth`` and
+    ``max_containers`` (JSON objects and arrays) cap what is read; ``timeout`` bounds, in
+    seconds, all the fetching one call may do.
     """
     when = now or datetime.now(UTC)
     if when.tzinfo is None:
@@ -103,7 +107,7 @@ def verify(
     try:
         run = Run(when, settings, client, loader or default_document_loader(),
                   KeyDirectory(client), policy, deadline=deadline,
-                  limits=Limits(max_bytes, max_depth),
+                  limits=Limits(max_bytes, max_depth, max_containers),
                   recipient=(recipient, recipient_type) if recipient is not None else None)
         with remembering_expansions(), fetch_deadline(deadline):
             return verify_in_run(source, run)

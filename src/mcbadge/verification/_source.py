@@ -26,6 +26,9 @@ DEFAULT_MAX_BYTES = 2 * 1024 * 1024
 """The largest credential (JSON or JWT text) :func:`mcbadge.verify` reads by default."""
 DEFAULT_MAX_DEPTH = 64
 """The deepest nesting of JSON objects and arrays it reads by default."""
+DEFAULT_MAX_CONTAINERS = 20_000
+"""The most JSON objects and arrays it reads by default (a real badge has a few hundred;
+each costs a few hundred bytes of memory once parsed)."""
 
 
 class SourceError(MCBadgeError):
@@ -38,6 +41,7 @@ class Limits:
 
     max_bytes: int = DEFAULT_MAX_BYTES
     max_depth: int = DEFAULT_MAX_DEPTH
+    max_containers: int = DEFAULT_MAX_CONTAINERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,12 +67,12 @@ def _from_text(text: str, limits: Limits, container: str = "") -> Read:
     stripped = text.strip().lstrip("\ufeff")
     if stripped.startswith("{"):
         try:
-            doc = loads_strict(stripped)
+            doc = loads_strict(stripped, max_depth=limits.max_depth,
+                               max_containers=limits.max_containers)
         except ModelValidationError as exc:
-            raise SourceError(f"not valid JSON: {exc.message}") from None
+            raise SourceError(exc.message) from None
         if not isinstance(doc, dict):
             raise SourceError("a credential must be a JSON object")
-        _depth(doc, limits)
         return Read(doc, prefix + "json")
     if _JWT_RE.fullmatch(stripped):
         parts = decode_jwt(stripped)
@@ -80,7 +84,7 @@ def _from_text(text: str, limits: Limits, container: str = "") -> Read:
 
 def _depth(doc: Any, limits: Limits, max_size: int | None = None) -> None:
     try:
-        check_depth(doc, limits.max_depth, max_size)
+        check_depth(doc, limits.max_depth, max_size, max_containers=limits.max_containers)
     except ModelValidationError as exc:
         raise SourceError(exc.message) from None
 
@@ -90,6 +94,8 @@ def _from_bytes(data: bytes, limits: Limits) -> Read:
     if kind is not None:
         if len(data) > MAX_IMAGE_BYTES:
             raise SourceError(f"the image is larger than {MAX_IMAGE_BYTES} bytes")
+        if kind == "svg" and len(data) > limits.max_bytes:  # XML text: parsed, not skimmed
+            raise _too_large(len(data), limits, "the SVG")
         return _from_text(extract(data), limits, kind)
     if len(data) > limits.max_bytes:
         raise _too_large(len(data), limits)

@@ -1,0 +1,85 @@
+"""What is read before anything else runs: size, nesting, containers, density; and the
+pre-signature phase stays cheap (the figures are in benchmarks/presig.py, not timed here)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import mcbadge
+from mcbadge.resolve import Fetcher
+from tests.issuers import NOW, Issuer, offline
+
+ISSUER = Issuer()
+
+
+def _parse(source: Any, **kw: Any) -> tuple[str, str]:
+    result = mcbadge.verify(source, now=NOW, fetcher=Fetcher(offline=True), **kw)
+    return result.checks[0].outcome, result.checks[0].message
+
+
+def test_the_size_cap_applies_to_text_bytes_dicts_and_svg() -> None:
+    doc = ISSUER.credential(description="x" * 3000)
+    assert _parse(doc, max_bytes=1000)[0] == "failed"
+    assert _parse(json.dumps(doc), max_bytes=1000)[0] == "failed"
+    assert _parse(json.dumps(doc).encode(), max_bytes=1000)[0] == "failed"
+    assert _parse(doc)[0] == "passed"
+    svg = (b"<svg xmlns='http://www.w3.org/2000/svg'>" + b"<g/>" * 1000 + b"</svg>")
+    outcome, message = _parse(svg, max_bytes=2000)
+    assert outcome == "failed" and "SVG" in message
+
+
+def test_nesting_containers_and_density_are_capped() -> None:
+    deep: Any = "x"
+    for _ in range(70):
+        deep = {"a": deep}
+    assert "nested" in _parse(ISSUER.credential(evidence=[deep]))[1]
+    assert _parse(ISSUER.credential(evidence=[deep]), max_depth=100)[0] == "passed"
+    many = ISSUER.credential(evidence=[{"name": "n"} for _ in range(300)])
+    assert "objects and arrays" in _parse(json.dumps(many), max_containers=100)[1]
+    assert "objects and arrays" in _parse(many, max_containers=100)[1]
+    dense = json.dumps(ISSUER.credential(evidence=[[1, 2, 3, 4, 5, 6, 7, 8]] * 4000))
+    assert "one value per" in _parse(dense)[1]
+
+
+def test_a_normal_large_badge_is_read() -> None:
+    # large because of long strings (an embedded image), as real large badges are
+    doc = ISSUER.credential(image={"id": "data:image/png;base64," + "A" * 1_500_000,
+                                   "type": "Image"})
+    assert _parse(doc)[0] == "passed"
+    signed = ISSUER.sign(ISSUER.credential(evidence=[
+        {"id": f"https://evidence.example/{i}", "type": ["Evidence"],
+         "name": f"Artifact {i}", "narrative": "A lesson video with a written reflection."}
+        for i in range(800)]))
+    assert mcbadge.verify(signed, now=NOW, fetcher=offline(ISSUER.documents())).verified
+
+
+def test_the_presignature_benchmark_runs() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "benchmarks"))
+    try:
+        import presig
+    finally:
+        sys.path.pop(0)
+    lines: list[str] = []
+    small = dict(list(presig.hostile().items())[:3])
+    for data in small.values():
+        cpu, peak, outcome = presig.presignature(data)
+        lines.append(outcome)
+        assert cpu >= 0 and peak > 0
+    assert lines and all(line.split()[0] in ("parse", "context") for line in lines)
+
+
+@pytest.mark.parametrize("count", [16, 17])
+def test_at_most_sixteen_contexts(count: int) -> None:
+    doc = ISSUER.credential()
+    doc["@context"] = [*doc["@context"], *[{f"t{i}": f"https://t.example/{i}"}
+                                           for i in range(count - 2)]]
+    result = mcbadge.verify(doc, now=NOW, fetcher=Fetcher(offline=True))
+    context = result.check("context")
+    assert context is not None
+    assert (context.outcome == "passed") is (count <= 16), context.message
