@@ -92,6 +92,22 @@ def test_stdin_trust_and_recipient(served: tuple[Issuer, Path, list[str]],
     code, out, _ = run(["verify", str(badge), "--recipient", "someone@example.org",
                         *args, *NOW], capsys)
     assert code == 1 and "no match" in out
+    assert out.splitlines()[0].startswith("NOT VERIFIED  not awarded to someone@example.org")
+    code, out, _ = run(["verify", str(badge), "--recipient", "someone@example.org", "--json",
+                        *args, *NOW], capsys)
+    assert code == 1 and json.loads(out)["problems"] == ["RECIPIENT_MISMATCH"]
+
+
+def test_terminal_escapes_in_a_badge_never_reach_the_terminal(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    issuer = Issuer()
+    doc = issuer.credential(name="Classroom \x1b[2J\x1b]0;pwned\x07Community\x9b31m")
+    badge = tmp_path / "badge.json"
+    badge.write_text(json.dumps(issuer.sign(doc)))
+    for command in (["verify", str(badge), "--offline", *NOW], ["inspect", str(badge)]):
+        _code, out, err = run(command, capsys)
+        assert "\x1b" not in out + err and "\x07" not in out + err and "\x9b" not in out + err
+        assert "Classroom" in out
 
 
 def test_baked_png_with_lenient_flags(capsys: pytest.CaptureFixture[str]) -> None:

@@ -583,3 +583,81 @@ def test_several_status_entries_are_checked_one_by_one_and_warned_about() -> Non
     bad = issuer.sign(issuer.credential(credentialStatus=broken))
     assert mcbadge.verify(bad, now=NOW, fetcher=offline(issuer.documents())).check(
         "schema").outcome == "failed"
+
+
+# --------------------------------------------------------------- defects found by attack
+
+
+def test_status_lists_must_cover_now_be_served_at_their_id_and_name_a_known_purpose(
+        issuer: Issuer) -> None:
+    signed = issuer.sign(issuer.credential(credentialStatus=issuer.status_entry(2)))
+    future = issuer.status_list()
+    del future["proof"]
+    future["validFrom"] = "2027-01-01T00:00:00Z"
+    docs = {**issuer.documents(), issuer.list_url: issuer.sign(future)}
+    assert failed(run(signed, issuer, fetcher=offline(docs))) == [
+        ("revocation_status", "STATUS_LIST_EXPIRED")]
+    moved = issuer.status_list()
+    del moved["proof"]
+    moved["id"] = "https://elsewhere.example/status/1"
+    docs = {**issuer.documents(), issuer.list_url: issuer.sign(moved)}
+    assert failed(run(signed, issuer, fetcher=offline(docs))) == [
+        ("revocation_status", "STATUS_LIST_ID_MISMATCH")]
+    entry = issuer.status_entry(2)
+    entry["statusPurpose"] = "Revocation"  # matches nothing: never silently "not revoked"
+    result = run(issuer.sign(issuer.credential(credentialStatus=entry)), issuer)
+    assert failed(result) == [("revocation_status", "STATUS_LIST_PURPOSE_ERROR")]
+
+
+def test_a_key_listed_only_for_authentication_cannot_sign_badges() -> None:
+    did = "did:web:badges.district.example:pd"
+    key = Ed25519Key.from_seed(bytes([21]) * 32)
+    method = f"{did}#key-1"
+    document = {"@context": ["https://www.w3.org/ns/did/v1"], "id": did,
+                "verificationMethod": [{"id": method, "type": "Multikey", "controller": did,
+                                        "publicKeyMultibase": key.public_key_multibase}],
+                "authentication": [method]}
+    url = "https://badges.district.example/pd/did.json"
+    doc = Issuer().credential()
+    doc["issuer"] = {"id": did, "type": ["Profile"], "name": "PD"}
+    signed = sign(doc, key, verification_method=method)
+    result = mcbadge.verify(signed, now=NOW, fetcher=offline({url: document}))
+    assert failed(result) == [("issuer_binding", "ISSUER_BINDING_ERROR")]
+    document["assertionMethod"] = [method]
+    assert mcbadge.verify(signed, now=NOW, fetcher=offline({url: document})).verified
+    # an https profile that lists the key only under authentication
+    https = Issuer()
+    profile = https.documents()[https.id]
+    profile["authentication"] = profile.pop("assertionMethod")
+    docs = {**https.documents(), https.id: profile}
+    result = run(https.sign(https.credential()), https, fetcher=offline(docs))
+    assert failed(result) == [("issuer_binding", "ISSUER_BINDING_ERROR")]
+
+
+def test_an_unbound_issuer_id_fails_unless_unsafe() -> None:
+    from mcbadge.verification.policy import UnsafeUnboundIssuer
+
+    key = Ed25519Key.from_seed(bytes([22]) * 32)
+    doc = Issuer().credential()
+    doc["issuer"] = {"id": "urn:uuid:5b2d0e9c-0000-4000-8000-000000000001",
+                     "type": ["Profile"], "name": "Anyone"}
+    signed = sign(doc, key)  # a did:key that nothing ties to the urn:uuid issuer
+    result = mcbadge.verify(signed, now=NOW, fetcher=offline({}))
+    assert failed(result) == [("issuer_binding", "ISSUER_BINDING_ERROR")]
+    lenient = mcbadge.verify(signed, now=NOW, fetcher=offline({}), policy=UnsafeUnboundIssuer())
+    assert lenient.verified and lenient.check("issuer_binding").outcome == "warning"  # type: ignore[union-attr]
+
+
+def test_the_recipient_check_makes_a_mismatch_unverified(issuer: Issuer) -> None:
+    from mcbadge.models import IdentityObject
+
+    doc = issuer.credential()
+    doc["credentialSubject"]["identifier"] = [
+        IdentityObject.hashed_email("maria@district.example", salt="s4lt").to_dict()]
+    signed = issuer.sign(doc)
+    assert run(signed, issuer, recipient="Maria@District.Example").verified  # case-insensitive
+    assert run(signed, issuer, recipient="did:example:educator-411").verified
+    result = run(signed, issuer, recipient="ken@district.example")
+    assert failed(result) == [("recipient", "RECIPIENT_MISMATCH")]
+    assert result.is_recipient("MARIA@district.example") is False  # not verified: no claims
+    assert run(signed, issuer).is_recipient("MARIA@district.example ")

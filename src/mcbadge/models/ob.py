@@ -603,7 +603,14 @@ class OpenBadgeCredential(VerifiableCredential):
             return True
         if identity_type is None and "@" in value and ":" not in value:
             identity_type = "emailAddress"
-        return any(i.matches(value, identity_type) for i in subject.identifier or ())
+        candidates = [value]
+        if identity_type == "emailAddress":
+            # issuers normalise an address before hashing it (mcbadge: trimmed, lower case)
+            normal = value.strip().lower()
+            if normal != value:
+                candidates.append(normal)
+        return any(i.matches(v, identity_type) for i in subject.identifier or ()
+                   for v in candidates)
 
 
 AchievementCredential = OpenBadgeCredential
