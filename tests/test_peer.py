@@ -87,3 +87,38 @@ def test_what_the_peer_signs_mcbadge_verifies(
     # and a change the peer's signature does not cover is caught
     signed["description"] = "tampered"
     assert not verify_proof(signed, signed["proof"]).verified
+
+
+IRIS = [
+    "https://evidence.example/{id}",
+    "https://evidence.example/a|b^c`d",
+    "https://evidence.example/back\\slash",
+    "https://evidence.example/caf\u00e9/\u2603",
+]
+
+
+@pytest.mark.parametrize("iri", IRIS)
+def test_iris_that_need_escaping_interoperate_both_ways(iri: str, tmp_path: Path) -> None:
+    doc = _credential("IRIs")
+    doc["evidence"] = [{"id": iri, "type": ["Evidence"], "name": "artifact"}]
+    path = tmp_path / "signed.json"
+    path.write_text(json.dumps(sign(doc, KEY)), "utf-8")
+    report = json.loads(_node("verify.mjs", str(path)).stdout)
+    assert report["verified"] is True, report.get("errors")
+    unsigned = tmp_path / "unsigned.json"
+    unsigned.write_text(json.dumps(doc), "utf-8")
+    result = _node("sign.mjs", "--seed", SEED.hex(), "--suite", "eddsa-rdfc-2022",
+                   str(unsigned))
+    assert result.returncode == 0, result.stderr
+    signed = json.loads(result.stdout)
+    assert verify_proof(signed, signed["proof"]).verified
+
+
+@pytest.mark.parametrize("space", [" ", "\u00a0", "\u3000"])
+def test_the_peer_refuses_white_space_ids_too(space: str, tmp_path: Path) -> None:
+    doc = _credential("IRIs")
+    doc["evidence"] = [{"id": f"https://evidence.example/a{space}b", "type": ["Evidence"]}]
+    path = tmp_path / "unsigned.json"
+    path.write_text(json.dumps(doc), "utf-8")
+    result = _node("sign.mjs", "--seed", SEED.hex(), "--suite", "eddsa-rdfc-2022", str(path))
+    assert result.returncode != 0  # safe mode: data loss, as in mcbadge

@@ -418,3 +418,31 @@ def test_other_suites_give_no_forged_verdict_either(suite: str, plan: list[Any])
         result = verify(rewritten)
         assert not result.verified
         assert "INTERNAL_ERROR" not in result.problems
+
+
+@settings(max_examples=200, deadline=None)
+@given(vm=st.text(alphabet=st.sampled_from([*"az09:/#.-_{}|^`\\<>\" \t\n",
+                                           "\u2028", "\u2029", "\u0085", "\x1c", "\x1d",
+                                           "\x1e", "\x1f", "\x0b", "\x0c", "\ufeff", "\u00a0",
+                                           "é", "😀"]), max_size=20),
+       created=st.sampled_from(["2026-01-01T00:00:00Z", "2026-01-01T00:00:00.5+01:00",
+                                "2026-01-01T00:00:00Z\u2028", "2026-13-01T00:00:00Z"]),
+       purpose=st.sampled_from(["assertionMethod", "authentication", "x\u2028y"]))
+def test_the_proof_template_equals_the_full_path(vm: str, created: str, purpose: str) -> None:
+    from mcbadge.jsonld import canonical_nquads
+    from mcbadge.proofs import SUITES
+
+    config = {"@context": ["https://www.w3.org/ns/credentials/v2"],
+              "type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022",
+              "created": created, "proofPurpose": purpose,
+              "verificationMethod": f"did:key:z6Mk{vm}"}
+    loader = default_document_loader()
+    try:
+        full: str | None = canonical_nquads(config, loader)
+    except mcbadge.MCBadgeError:
+        full = None
+    try:
+        fast: str | None = SUITES["eddsa-rdfc-2022"].canonicalize(config, loader).decode()
+    except mcbadge.MCBadgeError:
+        fast = None
+    assert fast == full

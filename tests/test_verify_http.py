@@ -41,3 +41,37 @@ def test_loopback_is_refused_without_allow_private(server: tuple[str, ssl.SSLCon
     assert result.problems == ["VERIFICATION_METHOD_NOT_FOUND"]
     assert "private" in result.check("valid_signature").message or "loopback" in (  # type: ignore[union-attr]
         result.check("valid_signature").message)  # type: ignore[union-attr]
+
+
+def test_declared_schemas_are_fetched_after_the_signature_bounded_and_linear(
+        tmp_path: object) -> None:
+    import time as _time
+
+    from mcbadge.verification._schemas import MAX_FETCHED_SCHEMAS
+    from tests.issuers import Issuer, offline
+
+    issuer = Issuer()
+    slow = {"type": "object", "properties": {"name": {"pattern": "^(a+)+$"}}}
+    lookaround = {"type": "object", "properties": {"name": {"pattern": "(?=a)a"}}}
+    urls = [f"https://schemas.example/{i}.json" for i in range(6)]
+    docs = {**issuer.documents(), urls[0]: slow, urls[1]: lookaround,
+            **{u: {"type": "object"} for u in urls[2:]}}
+    doc = issuer.credential(name="a" * 5000 + "!", credentialSchema=[
+        {"id": u, "type": "1EdTechJsonSchemaValidator2019"} for u in urls])
+    doc["@context"].append("https://purl.imsglobal.org/spec/ob/v3p0/extensions.json")
+    started = _time.monotonic()
+    result = mcbadge.verify(issuer.sign(doc), now=NOW, fetcher=offline(docs))
+    assert _time.monotonic() - started < 5  # ^(a+)+$ on 5,000 a's: linear on RE2
+    errors = result.check("schema").details["errors"]  # type: ignore[union-attr]
+    messages = " ".join(e["message"] for e in errors)
+    assert "does not match" in messages  # the slow pattern ran, and failed
+    assert "cannot run in linear time" in messages  # the look-around schema is refused
+    assert f"at most {MAX_FETCHED_SCHEMAS} schemas" in messages
+    forged = issuer.sign(doc)
+    forged["name"] = "forged"
+    fetcher = offline(docs)
+    asked: list[str] = []
+    original = fetcher.get_json
+    fetcher.get_json = lambda url, **kw: (asked.append(url), original(url, **kw))[1]  # type: ignore[method-assign]
+    mcbadge.verify(forged, now=NOW, fetcher=fetcher)
+    assert not any(u in asked for u in urls)  # nothing declared is fetched for a forgery
