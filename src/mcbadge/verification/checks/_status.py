@@ -21,7 +21,7 @@ from mcbadge.jsonld._view import check_signed_view
 from mcbadge.models import DateTimeZ
 from mcbadge.status import bitstring_status, revocation_list_status
 from mcbadge.verification._result import Check, Outcome
-from mcbadge.verification._state import Run, State, as_list, issuer_id
+from mcbadge.verification._state import Run, State, as_list, issuer_id, types_of
 from mcbadge.verification.checks._base import VerifierCheck
 from mcbadge.verification.checks.issuer_binding import Verdict, bind_key, worst
 from mcbadge.verification.checks.signature import verify_embedded_proofs
@@ -47,8 +47,14 @@ STATUS_PROBLEMS = frozenset({
 })
 
 
+def kind_of_entry(entry: Mapping[str, Any]) -> str | None:
+    """The entry's status method: its one known type (a string, or a list holding it)."""
+    known = [t for t in types_of(entry) if t == REVOCATION_LIST or t in BITSTRING_ENTRIES]
+    return known[0] if len(known) == 1 else None
+
+
 def purpose_of(entry: Mapping[str, Any]) -> str | None:
-    if entry.get("type") == REVOCATION_LIST:
+    if kind_of_entry(entry) == REVOCATION_LIST:
         return "revocation"
     purpose = entry.get("statusPurpose")
     return purpose if isinstance(purpose, str) else None
@@ -77,11 +83,12 @@ class StatusCheck(VerifierCheck):
                     verdicts.append(("failed", f"credentialStatus entry {entry!r:.60} is not "
                                      "an object", "UNSUPPORTED_STATUS_METHOD"))
                 continue
-            kind = entry.get("type")
+            kind = kind_of_entry(entry)
             purpose = purpose_of(entry)
-            if kind != REVOCATION_LIST and kind not in BITSTRING_ENTRIES:
+            if kind is None:
                 if self.purpose == "revocation":
-                    verdicts.append(_unreachable(run, f"credentialStatus type {kind!r:.60} is "
+                    verdicts.append(_unreachable(run, "credentialStatus type "
+                                                 f"{entry.get('type')!r:.60} is "
                                                  "not one mcbadge can check; its status is "
                                                  "unknown", "UNSUPPORTED_STATUS_METHOD"))
             elif purpose == self.purpose:
@@ -97,7 +104,7 @@ class StatusCheck(VerifierCheck):
         details = []
         issuer = issuer_id(doc)
         for entry in mine:
-            if entry.get("type") == REVOCATION_LIST:
+            if kind_of_entry(entry) == REVOCATION_LIST:
                 verdict = _revocation_list(doc, issuer, entry, run)
             else:
                 verdict = _bitstring(issuer, entry, run, self.purpose)
