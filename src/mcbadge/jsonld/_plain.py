@@ -196,6 +196,21 @@ def is_absolute_iri(iri: str) -> bool:
 # ----------------------------------------------------------------------------- document
 
 
+Trail = tuple[Any, str | int] | None
+"""A path built only when needed: (the parent's trail, this step)."""
+
+
+def _path(trail: Trail) -> str:
+    steps: list[str | int] = []
+    while trail is not None:
+        trail, step = trail
+        steps.append(step)
+    out = ""
+    for step in reversed(steps):
+        out = _ptr(out, step)
+    return out
+
+
 def check_plain_form(document: Mapping[str, Any], loader: Any) -> None:
     """Refuse ``document`` unless it is in the plain form (module doc), checking only its
     JSON: linear in its size, no JSON-LD processing beyond the bundled term list.
@@ -204,60 +219,72 @@ def check_plain_form(document: Mapping[str, Any], loader: Any) -> None:
     """
     json_terms = vocabulary(loader).json_terms
     check_context(document.get("@context"), "", loader)
-    stack: list[tuple[Any, str, bool]] = [(document, "", True)]
+    # (node, its trail, whether @context may stand there: a credential's root or a proof)
+    stack: list[tuple[Any, Trail, bool]] = [(document, None, True)]
     while stack:
-        node, path, is_root = stack.pop()
-        if isinstance(node, list):
+        node, trail, context_ok = stack.pop()
+        kind = type(node)
+        if kind is list:
             for i, item in enumerate(node):
-                if isinstance(item, list):
-                    raise _fail(_ptr(path, i), "an array directly inside an array")
-                stack.append((item, _ptr(path, i), False))
+                if type(item) is list:
+                    raise _fail(_path((trail, i)), "an array directly inside an array")
+                if type(item) is dict:
+                    stack.append((item, (trail, i), False))
             continue
-        if not isinstance(node, Mapping):
-            continue
+        if kind is not dict:
+            if isinstance(node, Mapping):  # a caller's own mapping type: the same rules
+                node = dict(node)
+            else:
+                continue
         if "@value" in node or "@language" in node or "@direction" in node:
-            _check_value_object(node, path)
+            _check_value_object(node, _path(trail))
             continue
         if "@context" in node and node is not document:
-            if not is_root and not _CREDENTIAL_TYPES & {
+            if not context_ok and not _CREDENTIAL_TYPES & {
                     t for t in _types(node) if isinstance(t, str)}:
-                raise _fail(_ptr(path, "@context"), "@context is allowed only at the root "
-                            "of a credential or a proof")
-            check_context(node["@context"], path, loader)
+                raise _fail(_path((trail, "@context")), "@context is allowed only at the "
+                            "root of a credential or a proof")
+            check_context(node["@context"], _path(trail), loader)
         for key, value in node.items():
-            if key == "@context":
+            if not key or key[0] == "@" or ":" in key or key == "id" or key == "type" \
+                    or value is None or key in json_terms or key == "proof":
+                if key == "@context" or key in json_terms:
+                    continue
+                _check_special(key, value, (trail, key), stack)
                 continue
-            at = _ptr(path, key)
-            if key.startswith("@"):
-                raise _fail(at, f"the JSON-LD keyword {key} is not allowed here (write the "
-                            "plain compacted form)" if key[1:].isalpha() else
-                            f"key {key!r} looks like a keyword")
-            if not key or ":" in key:
-                raise _fail(at, f"key {key!r} is not a term (full and compact IRIs are not "
-                            "allowed as keys)")
-            if key == "id":
-                if not isinstance(value, str):
-                    raise _fail(at, "id must be a string")
-                if value.startswith("_:"):
-                    raise _fail(at, "blank node identifiers are not allowed")
-                continue
-            if key == "type":
-                kinds = value if isinstance(value, list) else [value]
-                if not kinds or not all(isinstance(t, str) and t for t in kinds):
-                    raise _fail(at, "type must be a string or a list of strings")
-                continue
-            if key in json_terms:
-                continue
-            if value is None:
-                raise _fail(at, "null: JSON-LD drops the member, so no signature covers it "
-                            "(leave it out)")
-            if key == "proof":  # a proof (eddsa-jcs-2022) carries the context it was made with
-                for item in value if isinstance(value, list) else [value]:
-                    if isinstance(item, list):
-                        raise _fail(at, "an array directly inside an array")
-                    stack.append((item, at, True))
-                continue
-            stack.append((value, at, False))
+            vkind = type(value)
+            if vkind is dict or vkind is list:
+                stack.append((value, (trail, key), False))
+
+
+def _check_special(key: str, value: Any, trail: Trail,
+                   stack: list[tuple[Any, Trail, bool]]) -> None:
+    if key.startswith("@"):
+        raise _fail(_path(trail), f"the JSON-LD keyword {key} is not allowed here (write the "
+                    "plain compacted form)" if key[1:].isalpha() else
+                    f"key {key!r} looks like a keyword")
+    if not key or ":" in key:
+        raise _fail(_path(trail), f"key {key!r} is not a term (full and compact IRIs are "
+                    "not allowed as keys)")
+    if key == "id":
+        if not isinstance(value, str):
+            raise _fail(_path(trail), "id must be a string")
+        if value.startswith("_:"):
+            raise _fail(_path(trail), "blank node identifiers are not allowed")
+        return
+    if key == "type":
+        kinds = value if isinstance(value, list) else [value]
+        if not kinds or not all(isinstance(t, str) and t for t in kinds):
+            raise _fail(_path(trail), "type must be a string or a list of strings")
+        return
+    if value is None:
+        raise _fail(_path(trail), "null: JSON-LD drops the member, so no signature covers "
+                    "it (leave it out)")
+    # a proof (eddsa-jcs-2022) carries the context it was made with
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, list):
+            raise _fail(_path(trail), "an array directly inside an array")
+        stack.append((item, trail, True))
 
 
 def _check_value_object(node: Mapping[str, Any], path: str) -> None:
