@@ -676,3 +676,16 @@ def test_a_status_entry_type_written_as_a_list_is_read(issuer: Issuer) -> None:
         assert ("revocation_status", "CREDENTIAL_REVOKED") in failed(result)
     finally:
         issuer.bits.set(4, 0)
+
+
+def test_the_verify_time_budget_stops_fetching() -> None:
+    did, key, docs = did_web_issuer()
+    doc = Issuer().credential()
+    doc["issuer"] = {"id": did, "type": ["Profile"], "name": "PD"}
+    signed = sign(doc, key, verification_method=f"{did}#key-1")
+    first = mcbadge.verify(signed, now=NOW, fetcher=offline(docs))
+    assert first.verified, failed(first)
+    result = mcbadge.verify(signed, now=NOW, fetcher=offline(docs), timeout=-1)
+    assert not result.verified
+    assert all(p in PROBLEMS for p in result.problems)
+    assert "time budget" in result.check("valid_signature").message  # type: ignore[union-attr]

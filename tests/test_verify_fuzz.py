@@ -253,3 +253,25 @@ def test_the_cli_prints_one_line_never_a_traceback(data: bytes) -> None:
             assert "Traceback" not in out.output
             assert "\x1b" not in out.output
 
+
+
+def test_named_crashes_are_failed_checks() -> None:
+    import time
+
+    from mcbadge.issuing._build import Recipient
+
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"></svg>'
+    for declared in (b"x-unknown", b"utf-16", b"utf-7", b"cp037", b"utf-32"):
+        data = b'<?xml version="1.0" encoding="' + declared + b'"?>' + svg
+        result = verify(data)
+        assert result.problems == ["PARSING_ERROR"], declared
+    header = _b64(json.dumps({"alg": "EdDSA", "kid": "did:key:z6Mk"}).encode())
+    for payload in ('{"vc": {"a": NaN}}', '{"vc": {"name": "\\ud800"}}', '{"nbf": Infinity}',
+                    '{"iss": "\\udfff", "vc": {}}'):
+        token = f"{header}.{_b64(payload.encode())}.{_b64(b'x' * 64)}"
+        assert verify(token).problems == ["PARSING_ERROR"], payload
+    started = time.monotonic()
+    address = "a@" + "b." * 20_000 + " "
+    with contextlib.suppress(mcbadge.MCBadgeError):
+        Recipient.parse(address)
+    assert time.monotonic() - started < 1.0  # the old pattern took 22 s on 40 KB

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from mcbadge.errors import MCBadgeError
-from mcbadge.verification._result import Check, VerificationResult
+from mcbadge.verification._result import PROBLEMS, Check, VerificationResult
 from mcbadge.verification._state import Run, State
 from mcbadge.verification.checks import CHECKS, VerifierCheck
 
@@ -19,8 +19,9 @@ def _guarded(check: VerifierCheck, state: State) -> Check:
     except RecursionError:
         return Check(check.id, "failed", "the document is nested too deeply to check",
                      "VERIFICATION_ERROR")
-    except MCBadgeError as exc:
-        return Check(check.id, "failed", exc.message, exc.code)
+    except MCBadgeError as exc:  # a code outside the documented set says only "could not run"
+        code = exc.code if exc.code in PROBLEMS else "VERIFICATION_ERROR"
+        return Check(check.id, "failed", exc.message, code)
     except Exception as exc:  # a bug: reported, never raised to the caller
         logger.exception("check %s raised on untrusted input", check.id)
         return Check(check.id, "failed",
