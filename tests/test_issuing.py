@@ -181,7 +181,8 @@ def test_status_indexes_are_random_distinct_and_in_one_big_list(issuer: Issuer) 
 
 def test_a_full_list_rolls_over_to_a_new_one(tmp_path: Path) -> None:
     urls = lambda purpose, n: f"{URL}/status/{purpose}-{n}.json"  # noqa: E731
-    with SQLiteLedger(tmp_path / "l.db", list_url=urls, list_size=8, max_fill=0.5) as ledger:
+    with SQLiteLedger(tmp_path / "l.db", list_url=urls, list_size=8, max_fill=0.5,
+                      create=True) as ledger:
         records = ledger.reserve([Reservation(f"r{i}", "a") for i in range(10)])
         seen = [(s.list_url, s.index) for r in records for s in r.statuses]
         assert len(set(seen)) == 10
@@ -273,7 +274,7 @@ def test_published_lists_sit_at_their_url_paths(issuer: Issuer, tmp_path: Path) 
 
 def test_ledger_schema_is_versioned_and_refuses_a_newer_one(tmp_path: Path) -> None:
     path = tmp_path / "ledger.db"
-    with SQLiteLedger(path) as ledger:
+    with SQLiteLedger(path, create=True) as ledger:
         assert ledger.schema_version == SCHEMA_VERSION
     db = sqlite3.connect(path)
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -338,7 +339,8 @@ def test_the_issuer_needs_only_the_ledger_interface(issuer: Issuer, tmp_path: Pa
 
     def other_store(list_url: Any, size: int) -> Any:
         made.append(_OnlyTheInterface(SQLiteLedger(tmp_path / "elsewhere.db",
-                                                   list_url=list_url, list_size=size)))
+                                                   list_url=list_url, list_size=size,
+                                                   create=True)))
         return made[0]
 
     with Issuer.open(issuer.path, ledger=other_store) as again:

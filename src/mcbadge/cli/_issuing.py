@@ -332,14 +332,25 @@ def status_publish(
         typer.echo(f"{path}  ->  {url}")
 
 
-@app.command(rich_help_panel="Issue")
+ledger_app = typer.Typer(help="The ledger: list what was issued, back it up, check it.")
+app.add_typer(ledger_app, name="ledger", rich_help_panel="Issue")
+
+
+@ledger_app.callback(invoke_without_command=True)
 def ledger(
-    issuer_dir: IssuerDir,
+    ctx: typer.Context,
+    issuer_dir: Annotated[Path | None, typer.Option(
+        "--issuer", "-i", envvar="MCBADGE_ISSUER", help="The issuer workspace.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     history: Annotated[str | None, typer.Option(
         "--history", metavar="ID", help="Show one credential's status changes.")] = None,
 ) -> None:
-    """List the credentials the issuer has issued, with their status."""
+    """List the credentials the issuer has issued, with their status (`mcbadge ledger -i DIR`);
+    `backup` and `check` below."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if issuer_dir is None:
+        fail("give the issuer workspace with -i DIR (or MCBADGE_ISSUER)")
     with _open(issuer_dir) as issuer:
         if history is not None:
             record = issuer.record(history)
@@ -363,3 +374,49 @@ def ledger(
             else:
                 typer.echo(f"{record.issued_at}  {record.id}  {state:9}  {record.recipient}  "
                            f"{record.achievement_id}")
+
+
+def _sqlite_ledger(issuer_dir: Path) -> Any:
+    from mcbadge.issuing._issuer import LEDGER_FILE
+    from mcbadge.issuing._ledger import SQLiteLedger
+
+    return SQLiteLedger(issuer_dir / LEDGER_FILE)
+
+
+@ledger_app.command("backup")
+def ledger_backup(
+    issuer_dir: IssuerDir,
+    destination: Annotated[Path, typer.Argument(help="A new file for the copy (made 0600).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Copy the ledger consistently (SQLite's online backup: issuing may go on meanwhile)."""
+    from mcbadge.issuing._ledger import SQLiteLedger
+
+    with _sqlite_ledger(issuer_dir) as store:
+        target = store.backup(destination)
+    with SQLiteLedger(target) as copy:  # the copy opens as a ledger and checks out
+        report = copy.check()
+    if as_json:
+        typer.echo(json.dumps({"backup": str(target), **report}))
+    else:
+        note(f"backed up to {target}: {report['issued']} issued, "
+             f"{report['status_changes']} status changes")
+
+
+@ledger_app.command("check")
+def ledger_check(
+    issuer_dir: IssuerDir,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Check the ledger in full (SQLite integrity check, foreign keys); exit 1 if damaged."""
+    with _sqlite_ledger(issuer_dir) as store:
+        report = store.check()
+    if as_json:
+        typer.echo(json.dumps(report))
+    else:
+        state = "ok" if report["ok"] else "DAMAGED: " + "; ".join(report["problems"][:3])
+        typer.echo(f"ledger {state}: {report['issued']} issued, {report['reserved']} reserved, "
+                   f"{report['status_changes']} status changes, {report['status_lists']} "
+                   f"status lists, schema {report['schema_version']}")
+    if not report["ok"]:
+        raise typer.Exit(EXIT_INVALID)

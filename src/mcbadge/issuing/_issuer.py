@@ -169,11 +169,13 @@ class Issuer:
             "statusListSize": status_list_size,
             "created": utc_now(),
         }
-        root.mkdir(parents=True, exist_ok=True)
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(root, 0o700)  # the ledger holds recipients' addresses
         (root / "keys").mkdir(mode=0o700, exist_ok=True)
         os.chmod(root / "keys", 0o700)
         save_key(key, root / KEY_FILE)
         _write_json(root / CONFIG, config)
+        SQLiteLedger(root / LEDGER_FILE, create=True).close()
         return cls.open(root)
 
     @classmethod

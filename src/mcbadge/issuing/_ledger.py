@@ -14,15 +14,18 @@ the same id and indexes, so a re-run neither issues twice nor burns indexes.
 
 from __future__ import annotations
 
+import functools
+import os
 import secrets
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from mcbadge.errors import LedgerError
 
@@ -218,12 +221,73 @@ _MIGRATIONS: dict[int, str] = {
 
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _locked(method: _F) -> _F:
+    """Run ``method`` holding the ledger's lock: one SQLite connection, many threads."""
+
+    @functools.wraps(method)
+    def wrapper(self: SQLiteLedger, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+QUICK_CHECK_BYTES = 64 * 1024 * 1024
+"""Ledgers up to this size get ``PRAGMA quick_check`` on every open (about 40 ms at the
+bound; 0.24 s at 100,000 credentials, 420 MB, measured); larger ones rely on the header
+checks, SQLite's own page checks, and ``mcbadge ledger check``."""
+
+APPLICATION_ID = 0x6D636267
+"""``PRAGMA application_id`` of an mcbadge ledger ("mcbg"): a foreign SQLite file is refused."""
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_RESTORE = "restore it from a backup (`mcbadge ledger backup` makes one)"
+
+
+def _refuse(path: Path, what: str) -> LedgerError:
+    return LedgerError(f"ledger {path} {what}; nothing was written: {_RESTORE}", "LEDGER_DAMAGED")
+
+
+def check_ledger_file(path: Path) -> None:
+    """Refuse, before SQLite opens it, a ledger file that is missing, empty, truncated or not
+    an SQLite database (cheap: the 100-byte header and the file's size)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+    except FileNotFoundError:
+        raise _refuse(path, "is missing") from None
+    except OSError as exc:
+        raise LedgerError(f"cannot read the ledger {path}: {exc.strerror or exc}",
+                          "LEDGER_DAMAGED") from None
+    if size == 0:
+        raise _refuse(path, "is empty (0 bytes)")
+    if len(header) < 100 or not header.startswith(_SQLITE_HEADER):
+        raise _refuse(path, "is not an SQLite database (damaged, or a different file)")
+    page = int.from_bytes(header[16:18], "big")
+    page = 65536 if page == 1 else page
+    pages = int.from_bytes(header[28:32], "big")
+    if page < 512 or size % page or (pages and size < pages * page):
+        raise _refuse(path, f"is truncated ({size} bytes; the header says "
+                      f"{pages} pages of {page})")
+
+
 class SQLiteLedger:
     """The embedded ledger: one SQLite file.
 
     ``list_url(purpose, n)`` names the ``n``-th list of a purpose (1, 2, ...);
     ``list_size`` entries each (131,072 by default, W3C's floor); a list takes new
     credentials until ``max_fill`` of it is allocated, then the next one is opened.
+
+    ``create=True`` makes a new ledger (the file must not exist; it is made 0600, and SQLite
+    gives its ``-wal`` and ``-shm`` files the same mode). Otherwise the file must be an
+    mcbadge ledger: a missing, empty, truncated, corrupted or foreign file, or one of a
+    newer schema, is a :class:`~mcbadge.errors.LedgerError` and nothing is written.
+
+    One ledger object may be shared by threads (a lock serialises its connection); several
+    processes may write to one file at once (WAL, ``BEGIN IMMEDIATE``, a busy timeout).
     """
 
     def __init__(
@@ -234,26 +298,68 @@ class SQLiteLedger:
         list_size: int = 131_072,
         max_fill: float = 0.75,
         timeout: float = 60.0,
+        create: bool = False,
     ) -> None:
         self.path = Path(path)
         self._list_url = list_url
         self.list_size = list_size
         self.max_fill = max_fill
+        self._lock = threading.RLock()
+        if create:
+            try:
+                os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                raise LedgerError(f"ledger {self.path} already exists; open it instead",
+                                  "LEDGER_EXISTS") from None
+            except OSError as exc:
+                raise LedgerError(f"cannot create the ledger {self.path}: "
+                                  f"{exc.strerror or exc}") from None
+        else:
+            check_ledger_file(self.path)
         try:
             self._db = sqlite3.connect(
                 self.path, timeout=timeout, isolation_level=None, check_same_thread=False
             )
         except sqlite3.Error as exc:
             raise LedgerError(f"cannot open the ledger {self.path}: {exc}") from None
-        self._db.execute("PRAGMA foreign_keys = ON")
-        self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        self._retry(lambda: self._db.execute("PRAGMA journal_mode = WAL"))
-        self._db.execute("PRAGMA synchronous = FULL")
-        self._used_cache: dict[int, set[int]] = {}
-        self._seen_rowid: dict[int, int] = {}
-        self._fresh: set[int] = set()
-        self._current: dict[str, tuple[int, str, int]] = {}  # within one transaction
-        self._migrate()
+        try:
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            if not create:
+                self._check_open()
+            self._retry(lambda: self._db.execute("PRAGMA journal_mode = WAL"))
+            self._db.execute("PRAGMA synchronous = FULL")
+            self._used_cache: dict[int, set[int]] = {}
+            self._seen_rowid: dict[int, int] = {}
+            self._fresh: set[int] = set()
+            self._current: dict[str, tuple[int, str, int]] = {}  # within one transaction
+            self._migrate(create)
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise _refuse(self.path, f"cannot be read ({exc})") from None
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _check_open(self) -> None:
+        """An existing file: ours, of a schema this mcbadge knows, and not corrupted."""
+        app = self._db.execute("PRAGMA application_id").fetchone()[0]
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in self._db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if app not in (0, APPLICATION_ID) or (app == 0 and "credentials" not in tables):
+            raise _refuse(self.path, "is an SQLite database, but not an mcbadge ledger")
+        if version > SCHEMA_VERSION:
+            raise LedgerError(
+                f"ledger {self.path} has schema version {version}; this mcbadge knows up to "
+                f"{SCHEMA_VERSION}: upgrade mcbadge (nothing was written)", "LEDGER_NEWER")
+        if version < 1 or not {"credentials", "status_lists", "status_entries",
+                               "status_events"} <= tables:
+            raise _refuse(self.path, "lacks the ledger's tables")
+        if self.path.stat().st_size <= QUICK_CHECK_BYTES:
+            problems = [r[0] for r in self._db.execute("PRAGMA quick_check(5)")]
+            if problems != ["ok"]:
+                raise _refuse(self.path, f"is corrupted ({problems[0]})")
 
     # -- plumbing --------------------------------------------------------------------
 
@@ -270,14 +376,16 @@ class SQLiteLedger:
     def _tx(self) -> _Transaction:
         return _Transaction(self)
 
-    def _migrate(self) -> None:
+    def _migrate(self, create: bool = False) -> None:
         with self._tx() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise LedgerError(
                     f"ledger {self.path} has schema version {version}; this mcbadge knows up "
-                    f"to {SCHEMA_VERSION}: upgrade mcbadge"
+                    f"to {SCHEMA_VERSION}: upgrade mcbadge", "LEDGER_NEWER"
                 )
+            if create or db.execute("PRAGMA application_id").fetchone()[0] == 0:
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             for target in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _MIGRATIONS[target].split(";"):
                     if statement.strip():
@@ -286,8 +394,54 @@ class SQLiteLedger:
 
     @property
     def schema_version(self) -> int:
-        return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        with self._lock:
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
 
+    @_locked
+    def backup(self, destination: str | Path) -> Path:
+        """A consistent copy of the ledger at ``destination`` (SQLite's online backup: other
+        writers may go on), made 0600; the file must not exist yet."""
+        target = Path(destination)
+        try:
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            raise LedgerError(f"{target} already exists; choose a new file",
+                              "LEDGER_EXISTS") from None
+        except OSError as exc:
+            raise LedgerError(f"cannot create {target}: {exc.strerror or exc}") from None
+        copy = sqlite3.connect(target)
+        try:
+            self._db.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")
+        except sqlite3.Error as exc:
+            copy.close()
+            target.unlink(missing_ok=True)
+            raise LedgerError(f"backup to {target} failed: {exc}") from None
+        copy.close()
+        return target
+
+    @_locked
+    def check(self) -> dict[str, Any]:
+        """A full integrity check (``PRAGMA integrity_check``, foreign keys) and the counts:
+        ``{"ok": bool, "problems": [...], "issued": n, "reserved": n, "status_changes": n,
+        "status_lists": n, "schema_version": n}``."""
+        problems = [r[0] for r in self._db.execute("PRAGMA integrity_check(20)")]
+        problems = [] if problems == ["ok"] else problems
+        problems += [f"foreign key: {row}" for row in
+                     self._db.execute("PRAGMA foreign_key_check").fetchall()[:20]]
+        one = self._db.execute
+        return {
+            "ok": not problems, "problems": problems,
+            "issued": one("SELECT count(*) FROM credentials WHERE state = 'issued'")
+            .fetchone()[0],
+            "reserved": one("SELECT count(*) FROM credentials WHERE state = 'reserved'")
+            .fetchone()[0],
+            "status_changes": one("SELECT count(*) FROM status_events").fetchone()[0],
+            "status_lists": one("SELECT count(*) FROM status_lists").fetchone()[0],
+            "schema_version": one("PRAGMA user_version").fetchone()[0],
+        }
+
+    @_locked
     def close(self) -> None:
         self._db.close()
 
@@ -329,6 +483,7 @@ class SQLiteLedger:
             for r in rows
         ]
 
+    @_locked
     def get(self, credential_id: str) -> LedgerRecord | None:
         rows = self._db.execute(f"{self._SELECT} WHERE id = ?", (credential_id,))
         found = self._records(rows)
@@ -337,6 +492,7 @@ class SQLiteLedger:
     def find(self, idempotency_key: str) -> LedgerRecord | None:
         return self.find_many([idempotency_key]).get(idempotency_key)
 
+    @_locked
     def find_many(self, idempotency_keys: Sequence[str]) -> dict[str, LedgerRecord]:
         out: dict[str, LedgerRecord] = {}
         keys = list(idempotency_keys)
@@ -350,6 +506,7 @@ class SQLiteLedger:
                 out[record.idempotency_key] = record
         return out
 
+    @_locked
     def documents(self, idempotency_keys: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}
         keys = list(idempotency_keys)
@@ -372,12 +529,15 @@ class SQLiteLedger:
                "ORDER BY rowid LIMIT 500")
         while True:
             params: tuple[Any, ...] = (last, state) if state else (last,)
-            rows = self._db.execute(sql, params).fetchall()
-            if not rows:
-                return
+            with self._lock:
+                rows = self._db.execute(sql, params).fetchall()
+                if not rows:
+                    return
+                page = self._records(r[1:] for r in rows)
             last = rows[-1][0]
-            yield from self._records(r[1:] for r in rows)
+            yield from page
 
+    @_locked
     def count(self, state: str | None = "issued") -> int:
         if state is None:
             return int(self._db.execute("SELECT count(*) FROM credentials").fetchone()[0])
@@ -385,6 +545,7 @@ class SQLiteLedger:
             "SELECT count(*) FROM credentials WHERE state = ?", (state,)
         ).fetchone()[0])
 
+    @_locked
     def history(self, credential_id: str) -> list[StatusChange]:
         rows = self._db.execute(
             "SELECT credential_id, purpose, value, reason, actor, at FROM status_events "
@@ -392,6 +553,7 @@ class SQLiteLedger:
         )
         return [StatusChange(*row) for row in rows]
 
+    @_locked
     def status_lists(self) -> list[StatusListInfo]:
         out = []
         for seq, purpose, url, size in self._db.execute(
@@ -410,6 +572,7 @@ class SQLiteLedger:
 
     # -- writing ---------------------------------------------------------------------
 
+    @_locked
     def reserve(self, requests: Sequence[Reservation]) -> list[LedgerRecord]:
         keys = [r.idempotency_key for r in requests if r.idempotency_key is not None]
         if len(set(keys)) != len(keys):
@@ -505,6 +668,7 @@ class SQLiteLedger:
                 used.add(index)
                 return seq, url, index
 
+    @_locked
     def record_issued(self, issued: Sequence[tuple[str, str]]) -> set[str]:
         now = utc_now()
         update = ("UPDATE credentials SET state = 'issued', document = ?, issued_at = ? "
@@ -524,6 +688,7 @@ class SQLiteLedger:
                     stored.add(cid)
             return stored
 
+    @_locked
     def set_status(
         self, credential_id: str, purpose: str, value: int, *, reason: str | None = None,
         actor: str | None = None,
