@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -109,8 +112,10 @@ class _Bar:
         self.started = time.perf_counter()
         self.first: int | None = None
         self.last_draw = 0.0
+        self.done = self.total = 0
 
     def __call__(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
         now = time.perf_counter()
         if self.first is None:
             self.first, self.started = done, now
@@ -186,12 +191,22 @@ def issue(
                 fail("--roster needs --out (a folder, or a .jsonl file)")
             if not roster.is_file():
                 fail(f"cannot read roster {roster}: no such file")
-            with _Bar(quiet_bar or as_json or quiet()) as bar:
-                summary = issuer.issue_many(
-                    ach, roster, out=out, bake=image, workers=workers, suite=suite,
-                    valid_from=valid_from, valid_until=valid_until, suspendable=suspendable,
-                    plaintext_email=plaintext_email, progress=bar,
-                )
+            bar = _Bar(quiet_bar or as_json or quiet())
+            try:
+                with bar, _terminate_as_interrupt():
+                    summary = issuer.issue_many(
+                        ach, roster, out=out, bake=image, workers=workers, suite=suite,
+                        valid_from=valid_from, valid_until=valid_until,
+                        suspendable=suspendable, plaintext_email=plaintext_email,
+                        progress=bar,
+                    )
+            except KeyboardInterrupt as exc:
+                done, total = bar.done, bar.total
+                left = f"; run the same command again to finish the other {total - done:,}" \
+                    if total else "; run the same command again to finish"
+                typer.echo(f"mcbadge: {getattr(exc, 'why', 'interrupted')}: {done:,} of "
+                           f"{total:,} rows recorded{left} (nothing is issued twice)", err=True)
+                raise typer.Exit(getattr(exc, "code", 130)) from None
             if as_json:
                 typer.echo(json.dumps(summary.to_json(), indent=2))
             elif not quiet():
@@ -225,6 +240,29 @@ def issue(
         note(f"issued {credential['id']} -> {out}")
     else:
         sys.stdout.write(text + "\n")
+
+
+class _Terminated(KeyboardInterrupt):
+    why = "terminated"
+    code = 143
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI cancel, `kill`) stops a roster run as Ctrl-C does: the signing pool is
+    shut down and what was recorded is reported, instead of dying mid-chunk."""
+    def handler(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: nothing to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _read_image(path: Path) -> bytes:

@@ -15,6 +15,8 @@ import json
 import multiprocessing
 import os
 import re
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -84,10 +86,38 @@ class BulkSummary:
 _worker: dict[str, Any] = {}
 
 
+def _die_with(parent: int) -> None:
+    """Make this worker exit as soon as its parent does: a signing process holds the private
+    key and must not outlive the run (SIGKILL of the parent, a CI cancel). Linux: the kernel's
+    parent-death signal; everywhere: a thread that watches the parent id (within 0.2 s)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the signal was set
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.2)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="mcbadge-parent-watch", daemon=True).start()
+
+
 def _init_worker(key_path: str, template: CredentialTemplate, method: str, suite: str,
                  valid_from: str | None, valid_until: str | None,
-                 plaintext_email: bool) -> None:
-    """Load the key once per worker process."""
+                 plaintext_email: bool, parent: int | None = None) -> None:
+    """Load the key once per worker process; in a worker process, die with the parent and
+    leave Ctrl-C to it (the parent shuts the pool down and reports what was recorded)."""
+    if parent is not None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _die_with(parent)
     key = load_key(key_path)
     assert isinstance(key, Ed25519Key)
     _worker.update(key=key, template=template, method=method, suite=suite,
@@ -354,7 +384,7 @@ def issue_many(
     else:
         context = _mp_context()
         with ProcessPoolExecutor(count, mp_context=context, initializer=_init_worker,
-                                 initargs=worker_args) as pool:
+                                 initargs=(*worker_args, os.getpid())) as pool:
             chunks = _chunks(pending, chunk_size)
             inflight: dict[Future[list[_Signed]], tuple[Any, int]] = {}
 
