@@ -4,6 +4,7 @@ still alive."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -129,10 +130,8 @@ def test_ctrl_c_in_a_terminal_prints_the_counts(tmp_path: Path) -> None:
         nonlocal output
         ready, _, _ = select.select([master], [], [], timeout)
         if ready:
-            try:
+            with contextlib.suppress(OSError):
                 output += os.read(master, 65536)
-            except OSError:
-                pass
 
     try:
         deadline = time.monotonic() + 120

@@ -36,7 +36,7 @@ from mcbadge.issuing._ledger import (
     StatusEntry,
     StatusListInfo,
 )
-from mcbadge.issuing._roster import RosterRow, RowError, parse_row, read_roster
+from mcbadge.issuing._roster import RosterFormat, RosterRow, RowError, parse_row, read_roster
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -47,6 +47,7 @@ __all__ = [
     "ListUrl",
     "Progress",
     "Reservation",
+    "RosterFormat",
     "RosterRow",
     "RowError",
     "SQLiteLedger",

@@ -22,15 +22,32 @@ from mcbadge.models.ob import OB_CONTEXT, VC_V2_CONTEXT
 
 __all__ = ["CredentialTemplate", "Recipient", "as_evidence", "as_results", "iso_z"]
 
+MAX_EMAIL_LENGTH = 320
+
+
+def normalize_email(value: str) -> str:
+    """How an address is written before it is hashed (and how a verifier must write it to
+    match): surrounding spaces removed, then lower case throughout."""
+    return value.strip().lower()
+
+
+def email_problem(value: str) -> str | None:
+    """Why ``value`` is not an email address (syntax only, no DNS), or None. The
+    ``email-validator`` library decides (what pydantic uses), bounded in length first."""
+    if len(value) > MAX_EMAIL_LENGTH:
+        return f"it is longer than {MAX_EMAIL_LENGTH} characters"
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as exc:
+        return str(exc)
+    return None
+
+
 def _looks_like_email(value: str) -> bool:
-    """local@domain.tld, in linear time (a regex here backtracked quadratically)."""
     local, sep, domain = value.partition("@")
-    if not sep or not local or "@" in domain or any(c.isspace() for c in value):
-        return False
-    if ":" in value:
-        return False
-    head, dot, tail = domain.rpartition(".")
-    return bool(dot and head and tail)
+    return bool(sep and local and domain) and len(value) <= MAX_EMAIL_LENGTH * 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +79,11 @@ class Recipient:
                 raise IssuingError(f"{value!r} is not a URL", "RECIPIENT_ERROR")
             return cls(value, "url")
         if _looks_like_email(value):
-            return cls(value.lower(), "email")
+            problem = email_problem(value)
+            if problem is not None:
+                raise IssuingError(f"{value[:80]!r} is not an email address: {problem}",
+                                   "RECIPIENT_ERROR")
+            return cls(normalize_email(value), "email")
         raise IssuingError(
             f"{value!r} is neither an email address, a DID nor an http(s) URL", "RECIPIENT_ERROR"
         )
@@ -126,12 +147,101 @@ def as_evidence(items: Iterable[Evidence | Mapping[str, Any] | str]) -> list[dic
     return out
 
 
-def as_results(items: Iterable[Result | Mapping[str, Any] | str]) -> list[dict[str, Any]]:
-    """Results as JSON: models, dicts (validated), or a plain value."""
+def _levels(description: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """A rubric's levels, lowest first: by ``points`` when every level has numeric points,
+    else in the order the achievement lists them (lowest first, as `mcbadge achievement
+    new` writes them)."""
+    levels = [lvl for lvl in description.get("rubricCriterionLevel") or []
+              if isinstance(lvl, Mapping)]
+    try:
+        points = [float(lvl["points"]) for lvl in levels]
+    except (KeyError, TypeError, ValueError):
+        return levels
+    return [lvl for _, lvl in sorted(zip(points, levels, strict=True), key=lambda p: p[0])]
+
+
+def _rubrics(achievement: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    found = (achievement or {}).get("resultDescription") or []
+    return [d for d in found if isinstance(d, Mapping) and d.get("rubricCriterionLevel")]
+
+
+def _match(level: Mapping[str, Any], wanted: str) -> bool:
+    return wanted in (level.get("id"), level.get("name")) or (
+        isinstance(level.get("name"), str) and level["name"].casefold() == wanted.casefold())
+
+
+def _rubric_result(value: str, rubrics: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """``Level`` (one rubric) or ``Criterion=Level`` as the result naming that level."""
+    criterion, sep, level_name = value.partition("=")
+    if sep:
+        chosen = [r for r in rubrics if _match(r, criterion.strip())]
+        if not chosen:
+            raise IssuingError(f"result {value!r}: the achievement has no rubric criterion "
+                               f"{criterion.strip()!r}", "RESULT_ERROR")
+        level_name = level_name.strip()
+    else:
+        chosen = [r for r in rubrics if any(_match(lvl, value) for lvl in _levels(r))]
+        level_name = value
+        if len(chosen) > 1:
+            raise IssuingError(f"result {value!r} is a level of several criteria; write "
+                               "CRITERION=LEVEL", "RESULT_ERROR")
+        if not chosen:
+            names = ", ".join(str(lvl.get("name")) for r in rubrics for lvl in _levels(r))
+            raise IssuingError(f"result {value!r} is not a level of the achievement's rubric "
+                               f"({names})", "RESULT_ERROR")
+    return _checked_level(chosen[0], level_name)
+
+
+def _checked_level(rubric: Mapping[str, Any], wanted: str) -> dict[str, Any]:
+    levels = _levels(rubric)
+    found = next((lvl for lvl in levels if _match(lvl, wanted)), None)
+    title = rubric.get("name") or rubric.get("id")
+    if found is None:
+        raise IssuingError(f"{wanted!r} is not a level of {title!r} "
+                           f"({', '.join(str(lvl.get('name')) for lvl in levels)})",
+                           "RESULT_ERROR")
+    required = rubric.get("requiredLevel")
+    if required is not None:
+        bar = next((i for i, lvl in enumerate(levels) if lvl.get("id") == required), None)
+        if bar is not None and levels.index(found) < bar:
+            raise IssuingError(
+                f"{found.get('name')!r} is below the required level "
+                f"{levels[bar].get('name')!r} of {title!r}: a badge below the bar is not a "
+                "badge", "RESULT_ERROR")
+    return {"resultDescription": str(rubric["id"]), "achievedLevel": str(found["id"])}
+
+
+def as_results(items: Iterable[Result | Mapping[str, Any] | str],
+               achievement: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Results as JSON: models, dicts (validated), or a plain value.
+
+    With the ``achievement`` and a rubric in its ``resultDescription``s, a string (or a
+    ``{"value": ...}``) naming a level (by name, any case, or id; ``Criterion=Level`` when
+    there are several criteria) becomes ``{"resultDescription": ..., "achievedLevel": ...}``,
+    and a result naming a description or level checks that they exist and that the level
+    meets ``requiredLevel``: an unknown level, or one below the bar, is an error.
+    """
+    rubrics = _rubrics(achievement)
     out = []
     for item in items:
+        if isinstance(item, Result):
+            item = item.to_dict()
+        if rubrics and isinstance(item, Mapping):
+            value = item.get("value")
+            if set(item) <= {"value", "type"} and isinstance(value, str):
+                item = value
+            elif isinstance(item.get("resultDescription"), str):
+                rubric = next((r for r in rubrics if r.get("id") == item["resultDescription"]),
+                              None)
+                level = item.get("achievedLevel")
+                if rubric is None:
+                    raise IssuingError(f"result names {item['resultDescription']!r}, which is "
+                                       "not one of the achievement's rubric criteria",
+                                       "RESULT_ERROR")
+                if isinstance(level, str):
+                    _checked_level(rubric, level)
         if isinstance(item, str):
-            item = {"value": item}
+            item = _rubric_result(item, rubrics) if rubrics else {"value": item}
         if isinstance(item, Mapping) and _text_only(item, _RESULT_TEXT):
             out.append({"type": ["Result"], **item})
             continue

@@ -31,7 +31,7 @@ from mcbadge._private.files import atomic_writer
 from mcbadge.errors import IssuingError, MCBadgeError
 from mcbadge.issuing._build import CredentialTemplate, Recipient, iso_z, status_entry_json
 from mcbadge.issuing._ledger import LedgerRecord, Reservation, utc_now
-from mcbadge.issuing._roster import RosterRow, RowError, parse_rows, read_roster
+from mcbadge.issuing._roster import RosterFormat, RosterRow, RowError, parse_rows, read_roster
 from mcbadge.jsonld._canon import remembering_subtrees
 from mcbadge.keys import Ed25519Key, load_key
 from mcbadge.models import Achievement
@@ -235,15 +235,17 @@ def _same(path: str, data: bytes) -> bool:
 # --------------------------------------------------------------------------- the run
 
 
-def _rows(rows: Any) -> tuple[list[RosterRow], list[RowError]]:
+def _rows(rows: Any, fmt: RosterFormat, achievement: Mapping[str, Any],
+          ) -> tuple[list[RosterRow], list[RowError]]:
     if isinstance(rows, str | os.PathLike):
-        return read_roster(Path(rows))
+        return read_roster(Path(rows), fmt, achievement)
     if isinstance(rows, Mapping):
         raise IssuingError("rows must be a roster path or an iterable of rows", "ROSTER_ERROR")
     records: list[tuple[int, Any]] = []
     for number, row in enumerate(rows, 1):
-        records.append((row.line if isinstance(row, RosterRow) else number, row))
-    return parse_rows(records)
+        line = row.line if isinstance(row, RosterRow) else number
+        records.append((line, fmt.apply(row) if isinstance(row, Mapping) else row))
+    return parse_rows(records, achievement)
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -266,6 +268,7 @@ def issue_many(
     plaintext_email: bool = False,
     progress: Progress | None = None,
     chunk_size: int = 200,
+    roster: RosterFormat | None = None,
 ) -> BulkSummary:
     """Issue ``achievement`` to every row; idempotent and resumable (see the module doc).
 
@@ -275,6 +278,7 @@ def issue_many(
     SVG bytes) or a ``.jsonl`` file (every row's credential, in roster order). ``workers``:
     processes that sign (default: one per core; 1 signs in this process). ``chunk_size``:
     the most rows in one worker task and one ledger transaction (smaller for small rosters).
+    ``roster``: how to read a file whose columns or encoding are not mcbadge's own.
     Each row's idempotency key is the achievement id with its ``key`` column, or with its
     recipient: a row already issued is never issued again.
     """
@@ -285,7 +289,7 @@ def issue_many(
     template = issuer.template(achievement)
     achievement_id = str(template.achievement["id"])
     starts, ends = iso_z(valid_from), iso_z(valid_until)
-    good, failed = _rows(rows)
+    good, failed = _rows(rows, roster or RosterFormat(), template.achievement)
     summary = BulkSummary(total=len(good) + len(failed), failed=list(failed))
     outputs = _Outputs(Path(out) if out is not None else None, bake)
     summary.output = outputs.out

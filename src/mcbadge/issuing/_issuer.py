@@ -315,7 +315,7 @@ class Issuer:
         template = self.template(achievement)
         who = Recipient.parse(recipient)
         evidence_json = as_evidence(evidence)
-        results_json = as_results(result)
+        results_json = as_results(result, template.achievement)
         starts = iso_z(valid_from) or utc_now()
         ends = iso_z(valid_until)
         achievement_id = str(template.achievement["id"])

@@ -4,10 +4,18 @@ Columns (CSV header or JSON keys, case-insensitive): ``name``; the recipient as 
 ``did``, ``url`` or ``recipient``; optional ``evidence`` (a URL; in JSONL also an object or a
 list), ``narrative`` (evidence narrative), ``result`` (a value; in JSONL also an object or a
 list) and ``key`` / ``idempotency_key``. A bad row is reported with its line number.
+
+A file straight out of a student information system has other column names and more columns:
+:class:`RosterFormat` maps them (``columns={"email": "Email Address"}``), builds ``name`` from
+several (``name_from=("First Name", "Last Name")``), and ignores the ones named in
+``ignore``. Any other unknown column stops the run before anything is issued (a typo must
+not become 5,000 badges). Text is UTF-8 by default (a BOM is fine); ``encoding="cp1252"`` or
+``"latin-1"`` on request; a byte that does not decode is reported with its line and offset.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -19,7 +27,7 @@ from typing import Any
 from mcbadge.errors import IssuingError, MCBadgeError
 from mcbadge.issuing._build import Recipient, as_evidence, as_results
 
-__all__ = ["RosterRow", "RowError", "parse_row", "read_roster"]
+__all__ = ["RosterFormat", "RosterRow", "RowError", "parse_row", "read_roster"]
 
 MAX_ROSTER_BYTES = 512 * 1024 * 1024
 
@@ -28,6 +36,60 @@ _KNOWN = {
     "name", "recipient", "email", "did", "url", "evidence", "evidence_url", "narrative",
     "evidence_narrative", "result", "key", "idempotency_key",
 }
+
+
+@dataclass(frozen=True)
+class RosterFormat:
+    """How to read a roster file whose columns are not mcbadge's own."""
+
+    encoding: str = "utf-8"
+    columns: Mapping[str, str] = field(default_factory=dict)
+    """mcbadge's column -> the file's column (``{"email": "Email Address"}``)."""
+    name_from: tuple[str, ...] = ()
+    """The file's columns joined with a space into ``name`` (``("First Name", "Last Name")``)."""
+    ignore: tuple[str, ...] = ()
+    """The file's columns not read at all (``("school", "grade")``)."""
+
+    def __post_init__(self) -> None:
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise IssuingError(f"unknown text encoding {self.encoding!r}",
+                               "ROSTER_ERROR") from None
+        bad = [c for c in self.columns if c.strip().lower() not in _KNOWN]
+        if bad:
+            raise IssuingError(f"--column {bad[0]!r}: not a roster column (known: "
+                               f"{', '.join(sorted(_KNOWN))})", "ROSTER_ERROR")
+
+    def rename(self, header: str) -> str | None:
+        """The mcbadge column a file column is read as; None to leave it out."""
+        folded = header.strip().lower()
+        for ours, theirs in self.columns.items():
+            if theirs.strip().lower() == folded:
+                return ours.strip().lower()
+        if folded in {c.strip().lower() for c in (*self.ignore, *self.name_from)}:
+            return None
+        return folded
+
+    def apply(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """A row with the file's columns as mcbadge's."""
+        out: dict[str, Any] = {}
+        for key, value in record.items():
+            if key is None:
+                continue
+            name = self.rename(str(key))
+            if name is not None:
+                out[name] = value
+        if self.name_from:
+            folded = {str(k).strip().lower(): v for k, v in record.items() if k is not None}
+            parts = [str(folded.get(c.strip().lower()) or "").strip() for c in self.name_from]
+            joined = " ".join(p for p in parts if p)
+            if joined:
+                out["name"] = joined
+        return out
+
+
+DEFAULT_FORMAT = RosterFormat()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +131,11 @@ def _listed(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def parse_row(data: Mapping[str, Any], line: int) -> RosterRow:
-    """Validate one row (a CSV record or a JSON object). Raises IssuingError."""
+def parse_row(data: Mapping[str, Any], line: int,
+              achievement: Mapping[str, Any] | None = None) -> RosterRow:
+    """Validate one row (a CSV record or a JSON object). Raises IssuingError. With the
+    ``achievement``, a ``result`` naming a rubric level becomes that level (see
+    :func:`~mcbadge.issuing.as_results`)."""
     if not isinstance(data, Mapping):
         raise IssuingError("a row must be a JSON object", "ROSTER_ERROR")
     row = {str(k).strip().lower(): v for k, v in data.items() if k is not None}
@@ -101,55 +166,82 @@ def parse_row(data: Mapping[str, Any], line: int) -> RosterRow:
         recipient=recipient,
         name=_text(row.get("name"), "name"),
         evidence=as_evidence(evidence),
-        results=as_results(results),
+        results=as_results(results, achievement),
         key=(str(key).strip() or None) if key is not None else None,
     )
 
 
-def _records(path: Path, text: str) -> Iterator[tuple[int, Any]]:
+def _records(path: Path, text: str, fmt: RosterFormat) -> Iterator[tuple[int, Any]]:
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         for number, raw in enumerate(text.splitlines(), 1):
             if not raw.strip():
                 continue
             try:
-                yield number, json.loads(raw)
+                value = json.loads(raw)
             except json.JSONDecodeError as exc:
                 yield number, IssuingError(f"not JSON: {exc.msg}", "ROSTER_ERROR")
+                continue
+            yield number, fmt.apply(value) if isinstance(value, Mapping) else value
         return
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if not reader.fieldnames:
         return
-    unknown = [f for f in reader.fieldnames if f and f.strip().lower() not in _KNOWN]
+    unknown = [f for f in reader.fieldnames
+               if f and (name := fmt.rename(f)) is not None and name not in _KNOWN]
     if unknown:
         raise IssuingError(
             f"{path}: unknown roster column(s) {', '.join(map(repr, unknown))}; known: "
-            f"{', '.join(sorted(_KNOWN))}", "ROSTER_ERROR",
+            f"{', '.join(sorted(_KNOWN))} (map one with --column email=\"Email Address\", "
+            "leave one out with --ignore-column)", "ROSTER_ERROR",
         )
+    missing = [c for c in (*fmt.columns.values(), *fmt.name_from)
+               if c.strip().lower() not in {f.strip().lower() for f in reader.fieldnames if f}]
+    if missing:
+        raise IssuingError(f"{path}: no column {missing[0]!r} in the header",
+                           "ROSTER_ERROR")
     start = reader.line_num + 1
     for record in reader:
         if None in record:
             yield start, IssuingError("more fields than the header has", "ROSTER_ERROR")
         elif any(v for v in record.values()):
-            yield start, record
+            yield start, fmt.apply(record)
         start = reader.line_num + 1
 
 
-def read_roster(path: str | Path) -> tuple[list[RosterRow], list[RowError]]:
+def decode_roster(path: Path, data: bytes, encoding: str) -> str:
+    """The roster's text; a byte that does not decode is an error naming its line and
+    offset."""
+    codec = "utf-8-sig" if codecs.lookup(encoding).name == "utf-8" else encoding
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        hint = (" (a file saved by a Windows program is often cp1252: give "
+                "--encoding cp1252)" if codec == "utf-8-sig" else "")
+        raise IssuingError(
+            f"roster {path} is not {encoding} text: line {line}, column {column} (byte "
+            f"offset {exc.start}) holds byte 0x{data[exc.start]:02x}{hint}", "ROSTER_ERROR",
+        ) from None
+
+
+def read_roster(path: str | Path, fmt: RosterFormat = DEFAULT_FORMAT,
+                achievement: Mapping[str, Any] | None = None,
+                ) -> tuple[list[RosterRow], list[RowError]]:
     """Read a CSV (header row) or JSON Lines (``.jsonl``) roster: its good rows and, for the
     others, the line number and what is wrong. Raises IssuingError if the file is unusable."""
     path = Path(path)
     try:
         if path.stat().st_size > MAX_ROSTER_BYTES:
             raise IssuingError(f"{path} is larger than {MAX_ROSTER_BYTES} bytes", "ROSTER_ERROR")
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
     except OSError as exc:
         raise IssuingError(f"cannot read roster {path}: {exc.strerror}", "ROSTER_ERROR") from None
-    except UnicodeDecodeError:
-        raise IssuingError(f"roster {path} is not UTF-8 text", "ROSTER_ERROR") from None
-    return parse_rows(_records(path, text))
+    return parse_rows(_records(path, decode_roster(path, data, fmt.encoding), fmt), achievement)
 
 
-def parse_rows(records: Iterable[tuple[int, Any]]) -> tuple[list[RosterRow], list[RowError]]:
+def parse_rows(records: Iterable[tuple[int, Any]], achievement: Mapping[str, Any] | None = None,
+               ) -> tuple[list[RosterRow], list[RowError]]:
     rows: list[RosterRow] = []
     errors: list[RowError] = []
     for line, record in records:
@@ -160,7 +252,7 @@ def parse_rows(records: Iterable[tuple[int, Any]]) -> tuple[list[RosterRow], lis
             errors.append(RowError(line, str(record)))
             continue
         try:
-            rows.append(parse_row(record, line))
+            rows.append(parse_row(record, line, achievement))
         except MCBadgeError as exc:
             errors.append(RowError(line, exc.message))
     return rows, errors
