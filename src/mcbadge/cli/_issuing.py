@@ -113,9 +113,13 @@ class _Bar:
         self.first: int | None = None
         self.last_draw = 0.0
         self.done = self.total = 0
+        self.started_drawing = False
 
     def __call__(self, done: int, total: int) -> None:
         self.done, self.total = done, total
+        if not self.started_drawing:  # drawn only once the roster has been read
+            self.progress.start()
+            self.started_drawing = True
         now = time.perf_counter()
         if self.first is None:
             self.first, self.started = done, now
@@ -127,11 +131,11 @@ class _Bar:
             self.last_draw = now
 
     def __enter__(self) -> _Bar:
-        self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        if self.started_drawing:
+            self.progress.stop()
 
 
 @app.command(rich_help_panel="Issue")
@@ -173,6 +177,21 @@ def issue(
     plaintext_email: Annotated[bool, typer.Option(
         "--plaintext-email", help="Write email addresses in the clear (default: salted hash).")]
         = False,
+    encoding: Annotated[str, typer.Option(
+        "--encoding", help="The roster's text encoding: utf-8 (default; a BOM is fine), "
+        "cp1252, latin-1...")] = "utf-8",
+    column: Annotated[list[str] | None, typer.Option(
+        "--column", metavar='NAME="FILE COLUMN"',
+        help='Read a roster column under another name: --column email="Email Address" '
+        "(repeatable).")] = None,
+    name_from: Annotated[str | None, typer.Option(
+        "--name-from", metavar='"FIRST,LAST"',
+        help='Build the name from these columns, joined by a space: --name-from '
+        '"First Name,Last Name".')] = None,
+    ignore_column: Annotated[list[str] | None, typer.Option(
+        "--ignore-column", metavar="COLUMN",
+        help="A roster column to leave out (repeatable); any other unknown column stops the "
+        "run.")] = None,
     quiet_bar: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the roster summary as JSON.")]
         = False,
@@ -191,6 +210,7 @@ def issue(
                 fail("--roster needs --out (a folder, or a .jsonl file)")
             if not roster.is_file():
                 fail(f"cannot read roster {roster}: no such file")
+            fmt = _roster_format(encoding, column, name_from, ignore_column)
             bar = _Bar(quiet_bar or as_json or quiet())
             try:
                 with bar, _terminate_as_interrupt():
@@ -198,7 +218,7 @@ def issue(
                         ach, roster, out=out, bake=image, workers=workers, suite=suite,
                         valid_from=valid_from, valid_until=valid_until,
                         suspendable=suspendable, plaintext_email=plaintext_email,
-                        progress=bar,
+                        progress=bar, roster=fmt,
                     )
             except KeyboardInterrupt as exc:
                 done, total = bar.done, bar.total
@@ -240,6 +260,21 @@ def issue(
         note(f"issued {credential['id']} -> {out}")
     else:
         sys.stdout.write(text + "\n")
+
+
+def _roster_format(encoding: str, columns: list[str] | None, name_from: str | None,
+                   ignore: list[str] | None) -> Any:
+    from mcbadge.issuing import RosterFormat
+
+    mapping: dict[str, str] = {}
+    for item in columns or []:
+        ours, sep, theirs = item.partition("=")
+        if not sep or not ours.strip() or not theirs.strip():
+            fail(f'--column takes NAME="FILE COLUMN", got {item!r}')
+        mapping[ours.strip()] = theirs.strip().strip('"')
+    parts = tuple(p.strip() for p in (name_from or "").split(",") if p.strip())
+    return RosterFormat(encoding=encoding, columns=mapping, name_from=parts,
+                        ignore=tuple(c.strip() for c in ignore or []))
 
 
 class _Terminated(KeyboardInterrupt):

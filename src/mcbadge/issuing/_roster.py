@@ -186,6 +186,11 @@ def _records(path: Path, text: str, fmt: RosterFormat) -> Iterator[tuple[int, An
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if not reader.fieldnames:
         return
+    missing = [c for c in (*fmt.columns.values(), *fmt.name_from)
+               if c.strip().lower() not in {f.strip().lower() for f in reader.fieldnames if f}]
+    if missing:
+        raise IssuingError(f"{path}: no column {missing[0]!r} in the header",
+                           "ROSTER_ERROR")
     unknown = [f for f in reader.fieldnames
                if f and (name := fmt.rename(f)) is not None and name not in _KNOWN]
     if unknown:
@@ -194,11 +199,6 @@ def _records(path: Path, text: str, fmt: RosterFormat) -> Iterator[tuple[int, An
             f"{', '.join(sorted(_KNOWN))} (map one with --column email=\"Email Address\", "
             "leave one out with --ignore-column)", "ROSTER_ERROR",
         )
-    missing = [c for c in (*fmt.columns.values(), *fmt.name_from)
-               if c.strip().lower() not in {f.strip().lower() for f in reader.fieldnames if f}]
-    if missing:
-        raise IssuingError(f"{path}: no column {missing[0]!r} in the header",
-                           "ROSTER_ERROR")
     start = reader.line_num + 1
     for record in reader:
         if None in record:
