@@ -153,3 +153,48 @@ def test_issue_resolves_the_result_and_refuses_a_badge_below_the_bar(issuer: Iss
     with pytest.raises(IssuingError, match="below the required level"):
         issuer.issue(RUBRIC, "did:example:ken", result=["Emerging"])
     assert issuer.ledger.count() == 1  # nothing reserved or issued for the refused one
+
+
+def test_an_idempotency_key_reused_with_other_data_is_a_conflict(
+        issuer: Issuer, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="mcbadge.issuing"):
+        first = issuer.issue(RUBRIC, "did:example:ada", idempotency_key="lms:1",
+                             evidence=["https://evidence.example/1"], result=["Proficient"])
+    assert not first.already_issued
+    assert any("issued" in r.getMessage() and first["id"] in r.getMessage()
+               for r in caplog.records)
+    again = issuer.issue(RUBRIC, "did:example:ada", idempotency_key="lms:1",
+                         evidence=["https://evidence.example/1"], result=["Proficient"])
+    assert again.already_issued and again == first
+    with pytest.raises(IssuingError) as info:
+        issuer.issue(RUBRIC, "did:example:ada", idempotency_key="lms:1",
+                     evidence=["https://evidence.example/2"], result=["Exemplary"],
+                     name="Ada")
+    assert info.value.code == "IDEMPOTENCY_CONFLICT"
+    assert info.value.fields == ("name", "evidence", "result")
+    changed = {**RUBRIC, "description": "Builds belonging, revised."}
+    with pytest.raises(IssuingError, match="achievement"):
+        issuer.issue(changed, "did:example:ada", idempotency_key="lms:1",
+                     evidence=["https://evidence.example/1"], result=["Proficient"])
+    # the CLI: "already issued", and a conflict is one line, exit 2
+    ach = tmp_path / "ach.json"
+    ach.write_text(json.dumps(RUBRIC), "utf-8")
+    base = ["issue", "-i", str(issuer.path), "-a", str(ach), "-r", "did:example:bo",
+            "--key", "k2", "-o", str(tmp_path / "b.json")]
+    assert "issued urn:uuid:" in _cli(*base).stderr
+    assert "already issued urn:uuid:" in _cli(*base).stderr
+    out = _cli(*base, "--result", "Exemplary")
+    assert out.returncode == 2 and "different result" in out.stderr, out.stderr
+
+
+def test_a_roster_rerun_after_the_achievement_changed_says_so(issuer: Issuer,
+                                                              tmp_path: Path) -> None:
+    roster = tmp_path / "r.csv"
+    roster.write_text("name,email\nAda,ada@district.example\nBo,bo@district.example\n", "utf-8")
+    assert issuer.issue_many(RUBRIC, roster, workers=1).issued == 2
+    changed = {**RUBRIC, "description": "Builds belonging, revised."}
+    summary = issuer.issue_many(changed, roster, workers=1)
+    assert summary.issued == 0 and summary.existing == 2 and summary.earlier_version == 2
+    assert summary.to_json()["earlierVersion"] == 2

@@ -201,16 +201,20 @@ class BakingError(MCBadgeError, ValueError):
 class IssuingError(MCBadgeError):
     """An issuer workspace, a roster or an issuance request is not usable as given.
 
-    ``code``: ``WORKSPACE_ERROR``, ``ROSTER_ERROR``, ``RECIPIENT_ERROR``,
-    ``IDEMPOTENCY_CONFLICT`` (a key reused for a different award) or ``ISSUING_ERROR``.
+    ``code``: ``WORKSPACE_ERROR``, ``ROSTER_ERROR``, ``RECIPIENT_ERROR``, ``RESULT_ERROR``
+    (a rubric level that is unknown or below the bar), ``IDEMPOTENCY_CONFLICT`` (a key
+    reused for a different award or different data; ``fields`` names what differs) or
+    ``ISSUING_ERROR``.
     """
 
     code = "ISSUING_ERROR"
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(self, message: str, code: str | None = None, *,
+                 fields: Sequence[str] = ()) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
+        self.fields: tuple[str, ...] = tuple(fields)
 
 
 class LedgerError(MCBadgeError):

@@ -248,17 +248,20 @@ def issue(
             plaintext_email=plaintext_email,
         )
     text = json.dumps(credential, indent=2, ensure_ascii=False)
+    verb = "already issued" if getattr(credential, "already_issued", False) else "issued"
     if image is not None:
         from mcbadge.baking import bake as bake_image
 
         if out is None:
             fail("--bake needs --out for the baked image")
         _write(out, bake_image(image, json.dumps(credential, ensure_ascii=False)))
-        note(f"issued {credential['id']}; baked into {out}")
+        note(f"{verb} {credential['id']}; baked into {out}")
     elif out is not None:
         _write(out, (text + "\n").encode("utf-8"))
-        note(f"issued {credential['id']} -> {out}")
+        note(f"{verb} {credential['id']} -> {out}")
     else:
+        if verb != "issued":
+            note(f"{verb} {credential['id']} (the same key and data: nothing new)")
         sys.stdout.write(text + "\n")
 
 
@@ -323,6 +326,8 @@ def _print_summary(summary: Any) -> None:
     console = Console(stderr=True, highlight=False, emoji=False)
     console.print(
         f"[green]{summary.issued} issued[/green], {summary.existing} already issued"
+        + (f" ({summary.earlier_version} with an earlier version of the achievement)"
+           if summary.earlier_version else "")
         + (f", {summary.rewritten} file(s) rewritten" if summary.rewritten else "")
         + (f", [red]{len(summary.failed)} failed[/red]" if summary.failed else "")
         + f" of {summary.total} rows in {summary.seconds:.1f} s"

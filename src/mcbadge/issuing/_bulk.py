@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import re
@@ -60,6 +61,9 @@ class BulkSummary:
     """Rows not issued, with their line number and why."""
     rewritten: int = 0
     """Output files of earlier rows that were missing or stale and written again."""
+    earlier_version: int = 0
+    """Of the rows already issued, how many carry an earlier version of the achievement
+    (it changed since; they are not reissued: revoke and issue again to update them)."""
     seconds: float = 0.0
     output: Path | None = None
 
@@ -76,12 +80,15 @@ class BulkSummary:
         return {
             "total": self.total, "issued": self.issued, "existing": self.existing,
             "failed": [{"line": e.line, "message": e.message} for e in self.failed],
-            "rewritten": self.rewritten, "seconds": round(self.seconds, 3),
+            "rewritten": self.rewritten, "earlierVersion": self.earlier_version,
+            "seconds": round(self.seconds, 3),
             "output": str(self.output) if self.output else None,
         }
 
 
 # --------------------------------------------------------------------------- workers
+
+logger = logging.getLogger("mcbadge.issuing")
 
 _worker: dict[str, Any] = {}
 
@@ -326,6 +333,8 @@ def issue_many(
                 else:
                     assert record.document is not None
                     summary.existing += 1
+                    if _earlier(record.document, template.achievement):
+                        summary.earlier_version += 1
                     if outputs.write(row, key, record.document, check=True):
                         summary.rewritten += 1
                 done += 1
@@ -433,6 +442,9 @@ def issue_many(
         _write_jsonl(issuer, outputs.out, keyed)
     summary.failed.sort(key=lambda e: e.line)
     summary.seconds = time.perf_counter() - started
+    logger.info("roster: %d issued, %d already issued, %d failed of %d rows (%s) in %.1f s",
+                summary.issued, summary.existing, len(summary.failed), summary.total,
+                achievement_id, summary.seconds)
     return summary
 
 
@@ -442,6 +454,15 @@ def _mp_context() -> multiprocessing.context.BaseContext:
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context("spawn")
+
+
+def _earlier(document: str, achievement: Mapping[str, Any]) -> bool:
+    """Whether an issued credential carries another version of the achievement."""
+    try:
+        stored = json.loads(document)["credentialSubject"]["achievement"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    return bool(stored != achievement)
 
 
 def _mismatch(record: LedgerRecord, row: RosterRow) -> str | None:

@@ -12,6 +12,7 @@ WORKSPACE/
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
@@ -45,7 +46,52 @@ from mcbadge.models.ob import OB_CONTEXT, VC_V2_CONTEXT
 from mcbadge.proofs import SUITES, sign
 from mcbadge.status import Bitstring
 
-__all__ = ["Issuer"]
+__all__ = ["IssuedCredential", "Issuer"]
+
+logger = logging.getLogger("mcbadge.issuing")
+
+
+class IssuedCredential(dict[str, Any]):
+    """A signed credential (a dict of its JSON), and whether an earlier call had already
+    issued it (``already_issued``: the same idempotency key and data)."""
+
+    already_issued: bool = False
+
+
+def differences(stored: Mapping[str, Any], *, achievement: Mapping[str, Any],
+                name: str | None, evidence: list[dict[str, Any]],
+                results: list[dict[str, Any]], valid_from: str | None,
+                valid_until: str | None, suite: str | None, purposes: tuple[str, ...],
+                plaintext_email: bool) -> list[str]:
+    """What a request asks that the credential already issued under its key does not say."""
+    subject = stored.get("credentialSubject") or {}
+    identifiers = subject.get("identifier") or []
+    out = []
+    if subject.get("achievement") != achievement:
+        out.append("achievement (it changed since)")
+    names = [i.get("identityHash") for i in identifiers if i.get("identityType") == "name"]
+    if (names[0] if names else None) != name:
+        out.append("name")
+    if (stored.get("evidence") or []) != evidence:
+        out.append("evidence")
+    if (subject.get("result") or []) != results:
+        out.append("result")
+    if valid_from is not None and stored.get("validFrom") != valid_from:
+        out.append("validFrom")
+    if stored.get("validUntil") != valid_until:
+        out.append("validUntil")
+    proofs = stored.get("proof")
+    proof = proofs[0] if isinstance(proofs, list) and proofs else proofs or {}
+    if suite is not None and proof.get("cryptosuite", proof.get("type")) != suite:
+        out.append("suite")
+    statuses = stored.get("credentialStatus") or []
+    statuses = statuses if isinstance(statuses, list) else [statuses]
+    if sorted(s.get("statusPurpose") for s in statuses) != sorted(purposes):
+        out.append("status entries (suspendable)")
+    emails = [i for i in identifiers if i.get("identityType") == "emailAddress"]
+    if emails and bool(emails[0].get("hashed")) == plaintext_email:
+        out.append("plaintext_email")
+    return out
 
 FORMAT = "mcbadge-issuer/1"
 CONFIG = "issuer.json"
@@ -307,8 +353,12 @@ class Issuer:
         ``plaintext_email``), a DID or a URL. ``name`` is shown as a ``name`` identifier.
         The credential gets a revocation entry (and a suspension one if ``suspendable``) at
         random, never reused indexes. With an ``idempotency_key`` already used for the same
-        award, the credential issued then is returned and nothing new is issued.
+        award and the same data, the credential issued then is returned (its
+        ``already_issued`` is True) and nothing new is issued; with different data (evidence,
+        results, name, dates, suite, status entries, the achievement) it is an
+        ``IDEMPOTENCY_CONFLICT`` naming what differs.
         """
+        explicit_suite = suite is not None
         suite = suite or self.suite
         if suite not in SUITES:
             raise IssuingError(f"unknown suite {suite!r}; known: {', '.join(SUITES)}")
@@ -326,7 +376,19 @@ class Issuer:
         _same_award(record, who.value, achievement_id)
         if record.issued:
             assert record.document is not None
-            loaded: dict[str, Any] = json.loads(record.document)
+            loaded = IssuedCredential(json.loads(record.document))
+            differing = differences(
+                loaded, achievement=template.achievement, name=name, evidence=evidence_json,
+                results=results_json, valid_from=iso_z(valid_from), valid_until=ends,
+                suite=suite if suite != self.suite or explicit_suite else None,
+                purposes=purposes, plaintext_email=plaintext_email)
+            if differing:
+                raise IssuingError(
+                    f"idempotency key {idempotency_key!r} already issued {record.id} with "
+                    f"different {', '.join(differing)}; issue the new data under a new key "
+                    "(or revoke the old credential first)", "IDEMPOTENCY_CONFLICT",
+                    fields=differing)
+            loaded.already_issued = True
             return loaded
         document = template.build(
             credential_id=record.id, recipient=who, name=name,
@@ -340,9 +402,11 @@ class Issuer:
             again = self.ledger.get(record.id)
             assert again is not None
             assert again.document is not None
-            winner: dict[str, Any] = json.loads(again.document)
+            winner = IssuedCredential(json.loads(again.document))
+            winner.already_issued = True
             return winner
-        return signed
+        logger.info("issued %s (%s) to %s", record.id, achievement_id, who.value)
+        return IssuedCredential(signed)
 
     def issue_many(self, achievement: Achievement | Mapping[str, Any], rows: Any,
                    **options: Any) -> Any:
@@ -358,21 +422,27 @@ class Issuer:
         False if it was already revoked."""
         if not reason or not reason.strip():
             raise IssuingError("say why the credential is revoked (reason)")
-        return self.ledger.set_status(credential_id, "revocation", 1, reason=reason,
-                                      actor=actor or _actor())
+        return self._set(credential_id, "revocation", 1, reason, actor)
 
     def suspend(self, credential_id: str, reason: str, *, actor: str | None = None) -> bool:
         """Suspend a credential issued with ``suspendable=True``."""
         if not reason or not reason.strip():
             raise IssuingError("say why the credential is suspended (reason)")
-        return self.ledger.set_status(credential_id, "suspension", 1, reason=reason,
-                                      actor=actor or _actor())
+        return self._set(credential_id, "suspension", 1, reason, actor)
 
     def unsuspend(self, credential_id: str, reason: str | None = None, *,
                   actor: str | None = None) -> bool:
         """Lift a suspension."""
-        return self.ledger.set_status(credential_id, "suspension", 0, reason=reason,
-                                      actor=actor or _actor())
+        return self._set(credential_id, "suspension", 0, reason, actor)
+
+    def _set(self, credential_id: str, purpose: str, value: int, reason: str | None,
+             actor: str | None) -> bool:
+        who = actor or _actor()
+        changed = self.ledger.set_status(credential_id, purpose, value, reason=reason,
+                                         actor=who)
+        if changed:
+            logger.info("%s %s=%d by %s: %s", credential_id, purpose, value, who, reason)
+        return changed
 
     def record(self, credential_id: str) -> LedgerRecord | None:
         """What the ledger holds about a credential."""
@@ -415,7 +485,9 @@ class Issuer:
         """Write every signed status list under ``directory`` at its URL's path (serve
         ``directory`` as the web root of the status URLs' host). Returns URL -> file."""
         docs = self.status_list_credentials(valid_until=valid_until)
-        return {url: _publish(Path(directory), url, doc) for url, doc in docs.items()}
+        written = {url: _publish(Path(directory), url, doc) for url, doc in docs.items()}
+        logger.info("published %d status list(s) under %s", len(written), directory)
+        return written
 
     def publish_documents(self, directory: str | os.PathLike[str]) -> dict[str, Path]:
         """Write what verifiers fetch to bind the key to the issuer, at its URL's path under
