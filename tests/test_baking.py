@@ -147,3 +147,16 @@ def test_cli_bake_and_unbake(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert code == 0 and json.loads(text) == SIGNED
     code, _, err = run(["unbake", str(image)], capsys)
     assert code == 2 and err.startswith("mcbadge: error:") and "Traceback" not in err
+
+
+def test_svg_baking_finds_the_real_root_after_comments_and_a_doctype() -> None:
+    from mcbadge.baking import bake, extract
+
+    svg = (b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- an earlier <svg width="1"> draft -->\n'
+           b'<?editor note="<svg x>"?>\n<!DOCTYPE svg>\n'
+           b'<svg xmlns="http://www.w3.org/2000/svg" width="10"><g/></svg>')
+    baked = bake(svg, '{"id": "urn:x"}')
+    assert extract(baked) == '{"id": "urn:x"}'
+    assert b"<!-- an earlier <svg width=\"1\"> draft -->" in baked  # the comment untouched
+    prefixed = b'<s:svg xmlns:s="http://www.w3.org/2000/svg"><s:g/></s:svg>'
+    assert extract(bake(prefixed, '{"id": "urn:y"}')) == '{"id": "urn:y"}'

@@ -171,15 +171,30 @@ def _bake_png(data: bytes, text: str) -> bytes:
     return b"".join(out)
 
 
-_ROOT_TAG = re.compile(rb"<svg(?=[\s>/])(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", re.S)
+_ROOT_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?svg(?=[\s>/])(?:[^>\"']|\"[^\"]*\"|'[^']*')*>",
+                       re.S)
+_PROLOG = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^>\[]|\[.*?\])*>", re.S)
+
+
+def _root_start(data: bytes) -> int:
+    """Where the root element's start tag begins: after the prolog (BOM, XML declaration,
+    comments, processing instructions, a doctype), which a well-formed document (checked
+    first by the parser) holds and nothing else. A regex search would find ``<svg`` inside
+    a leading comment."""
+    pos = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        skipped = _PROLOG.match(data, pos)
+        if skipped is None or skipped.end() == pos:
+            return pos
+        pos = skipped.end()
 
 
 def _bake_svg(data: bytes, text: str) -> bytes:
     _extract_svg(data, require=False)  # well-formed, and safe to parse
     ns = OB3_SVG_NAMESPACE.encode()
-    match = _ROOT_TAG.search(data)
+    match = _ROOT_TAG.match(data, _root_start(data))
     if match is None:
-        raise BakingError("the SVG has no <svg> root element")
+        raise BakingError("the SVG's root element is not <svg>")
     start_tag = match.group(0)
     declared = re.search(rb"xmlns:([A-Za-z_][\w.-]*)\s*=\s*[\"']" + re.escape(ns) + rb"[\"']",
                          start_tag)
@@ -202,7 +217,14 @@ def _bake_svg(data: bytes, text: str) -> bytes:
                  + prefix + b":credential>")
     else:
         baked = b"<" + prefix + b':credential verify="' + text.encode("ascii") + b'"/>'
-    return data[: match.start()] + start_tag + baked + body
+    result = data[: match.start()] + start_tag + baked + body
+    try:  # confirm: what was baked is what an unbake finds
+        found, _version = _extract_svg(result)
+    except BakingError as exc:
+        raise BakingError(f"baking did not produce a readable SVG: {exc.message}") from None
+    if found != text.strip():
+        raise BakingError("baking did not place the credential where a reader finds it")
+    return result
 
 
 def _iter_png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
