@@ -68,9 +68,12 @@ def image_kind(data: bytes) -> str | None:
     if data.startswith(PNG_SIGNATURE):
         return "png"
     head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith(b"<?xml") or head.startswith(b"<svg") or head.startswith(b"<!--"):
-        return "svg" if b"<svg" in data[:65536].lower() else None
+    if head.startswith(b"<"):
+        return "svg" if _SVG_START.search(data[:65536].lower()) else None
     return None
+
+
+_SVG_START = re.compile(rb"<(?:[a-z_][\w.-]*:)?svg[\s>/]")
 
 
 @dataclass(frozen=True, slots=True)
