@@ -115,6 +115,12 @@ def main() -> None:
             raise
         typer.echo(f"mcbadge: error: {exc.message}", err=True)
         sys.exit(EXIT_USAGE)
+    except OSError as exc:  # a full disk, an unreadable file: one line, never a traceback
+        if _state["debug"] or os.environ.get("MCBADGE_DEBUG"):
+            raise
+        where = f" ({exc.filename})" if exc.filename else ""
+        typer.echo(f"mcbadge: error: {exc.strerror or exc}{where}", err=True)
+        sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         typer.echo("mcbadge: interrupted (what was recorded stays recorded; a roster run "
                    "resumes when run again)", err=True)

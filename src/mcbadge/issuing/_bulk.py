@@ -196,7 +196,17 @@ class _Outputs:
 
     def write(self, row: RosterRow, key: str, document: str, *, check: bool) -> bool:
         """Write the row's files; with ``check``, only if missing or different. Returns
-        whether anything was written."""
+        whether anything was written. A full disk or an I/O error is an IssuingError (the
+        ledger already holds the credential: a re-run writes the file)."""
+        try:
+            return self._write(row, key, document, check=check)
+        except OSError as exc:
+            raise IssuingError(
+                f"cannot write {exc.filename or self.folder}: {exc.strerror or exc}; the "
+                "credentials recorded so far are safe in the ledger: free the space and run "
+                "again to finish (nothing is issued twice)", "OUTPUT_ERROR") from None
+
+    def _write(self, row: RosterRow, key: str, document: str, *, check: bool) -> bool:
         path = self.path(row, key)
         if path is None:
             return False
@@ -210,6 +220,9 @@ class _Outputs:
                 view = memoryview(data)
                 while view:
                     view = view[os.write(fd, view):]
+            except OSError as exc:
+                exc.filename = path
+                raise
             finally:
                 os.close(fd)
             wrote = True

@@ -507,8 +507,13 @@ def _publish(root: Path, url: str, doc: Any) -> Path:
     target = root / (urlsplit(url).path.lstrip("/") or "index.json")
     if not target.resolve().is_relative_to(root.resolve()):
         raise IssuingError(f"URL {url} escapes {root}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _write_json(target, doc)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write_json(target, doc)
+    except OSError as exc:
+        raise IssuingError(f"cannot write {target}: {exc.strerror or exc} (the ledger is "
+                           "unchanged: free the space and publish again)",
+                           "OUTPUT_ERROR") from None
     return target
 
 

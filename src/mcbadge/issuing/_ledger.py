@@ -269,7 +269,12 @@ def check_ledger_file(path: Path) -> None:
     page = int.from_bytes(header[16:18], "big")
     page = 65536 if page == 1 else page
     pages = int.from_bytes(header[28:32], "big")
-    if page < 512 or size % page or (pages and size < pages * page):
+    # the size in the header counts only when it is current (its "valid for" number is the
+    # change counter) and no write-ahead log holds newer pages (a checkpoint cut short by a
+    # full disk leaves the file shorter than the header says, and the WAL makes it whole)
+    wal = path.with_name(path.name + "-wal")
+    current = header[92:96] == header[24:28] and not (wal.exists() and wal.stat().st_size)
+    if page < 512 or size % page or (current and pages and size < pages * page):
         raise _refuse(path, f"is truncated ({size} bytes; the header says "
                       f"{pages} pages of {page})")
 
@@ -741,12 +746,24 @@ class _Transaction:
         if kind is None:
             try:
                 self.ledger._retry(lambda: db.execute("COMMIT"))
-            except BaseException:
-                db.execute("ROLLBACK")
-                self.ledger._forget_allocations()
+            except BaseException as failed:
+                self._rollback(db)
+                if isinstance(failed, LedgerError):
+                    raise LedgerError(
+                        f"{failed.message} (nothing of this change was recorded)") from None
                 raise
         else:
-            db.execute("ROLLBACK")
-            self.ledger._forget_allocations()
+            self._rollback(db)
             if isinstance(exc, sqlite3.Error):
-                raise LedgerError(f"ledger {self.ledger.path}: {exc}") from None
+                raise LedgerError(f"ledger {self.ledger.path}: {exc} (nothing of this change "
+                                  "was recorded)") from None
+
+    def _rollback(self, db: sqlite3.Connection) -> None:
+        """Undo the transaction, if SQLite has not already (it rolls back by itself when
+        the disk is full or an I/O error strikes), and forget cached allocations."""
+        try:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        self.ledger._forget_allocations()
