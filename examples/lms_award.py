@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Header, HTTPException, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from mcbadge.baking import bake
 from mcbadge.errors import MCBadgeError
@@ -68,13 +69,18 @@ async def course_completed(
     expected = hmac.new(SECRET, body, hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, x_lms_signature):
         raise HTTPException(401, "bad webhook signature")
-    completion = Completion.model_validate_json(body)
+    try:
+        completion = Completion.model_validate_json(body)
+    except ValidationError as exc:  # signed, but not a completion: the sender's mistake
+        raise HTTPException(400, f"not a course completion: {exc.errors()[0]['msg']}") from None
     achievement = COURSES.get(completion.course_id)
     if achievement is None:
         raise HTTPException(404, f"course {completion.course_id} awards no badge")
     try:
-        credential = issuer.issue(
-            achievement, completion.learner_email, name=completion.learner_name,
+        # signing takes milliseconds of CPU: off the event loop, in the thread pool; one
+        # Issuer is shared by every request thread (its ledger serialises its connection)
+        credential = await run_in_threadpool(
+            issuer.issue, achievement, completion.learner_email, name=completion.learner_name,
             evidence=[completion.evidence_url] if completion.evidence_url else [],
             idempotency_key=f"lms:{completion.completion_id}",
         )
