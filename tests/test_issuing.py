@@ -351,3 +351,29 @@ def test_the_issuer_needs_only_the_ledger_interface(issuer: Issuer, tmp_path: Pa
         again.publish_status(tmp_path / "site")
     assert {"reserve", "record_issued", "set_status", "status_lists"} <= made[0].calls
     assert (tmp_path / "elsewhere.db").exists() and issuer.ledger.count(None) == 0
+
+
+def test_a_version_1_ledger_is_migrated_with_its_counts(tmp_path: Path) -> None:
+    from mcbadge.issuing._ledger import _MIGRATIONS, APPLICATION_ID
+
+    path = tmp_path / "v1.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(_MIGRATIONS[1])
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    db.execute("PRAGMA user_version = 1")
+    db.execute("INSERT INTO status_lists (purpose, url, size, created_at) VALUES "
+               "('revocation', 'https://x.example/s/1', 131072, '2026-01-01T00:00:00Z')")
+    for i in range(5):
+        db.execute("INSERT INTO credentials (id, recipient, achievement_id, state, reserved_at,"
+                   " issued_at, document) VALUES (?, 'r', 'a', 'issued', 't', 't', '{}')",
+                   (f"urn:c{i}",))
+        db.execute("INSERT INTO status_entries (list_seq, idx, credential_id, purpose, value) "
+                   "VALUES (1, ?, ?, 'revocation', ?)", (i * 7, f"urn:c{i}", i % 2))
+    db.commit()
+    db.close()
+    with SQLiteLedger(path, list_url=lambda p, n: f"https://x.example/s/{n}") as ledger:
+        assert ledger.schema_version == SCHEMA_VERSION
+        (info,) = ledger.status_lists()
+        assert info.allocated == 5 and info.set_indexes == (7, 21)
+        ledger.reserve([Reservation("r9", "a")])
+        assert ledger.status_lists()[0].allocated == 6

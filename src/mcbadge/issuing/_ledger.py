@@ -173,7 +173,7 @@ class Ledger(Protocol):
 
 # --------------------------------------------------------------------------- SQLite
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -215,6 +215,14 @@ _MIGRATIONS: dict[int, str] = {
     );
     CREATE INDEX credentials_by_state ON credentials (state);
     CREATE INDEX events_by_credential ON status_events (credential_id);
+    """,
+    # publishing reads only the set entries (a partial index), and each list's allocated
+    # count is kept with the list: both flat however large the ledger grows
+    2: """
+    ALTER TABLE status_lists ADD COLUMN allocated INTEGER NOT NULL DEFAULT 0;
+    UPDATE status_lists SET allocated =
+        (SELECT count(*) FROM status_entries e WHERE e.list_seq = status_lists.seq);
+    CREATE INDEX status_entries_set ON status_entries (list_seq, idx) WHERE value != 0;
     """,
 }
 """Schema migrations: version -> SQL taking the schema from version - 1 to version."""
@@ -335,7 +343,7 @@ class SQLiteLedger:
             self._retry(lambda: self._db.execute("PRAGMA journal_mode = WAL"))
             self._db.execute("PRAGMA synchronous = FULL")
             self._used_cache: dict[int, set[int]] = {}
-            self._seen_rowid: dict[int, int] = {}
+            self._seen_rowid: dict[str, int] = {}
             self._fresh: set[int] = set()
             self._current: dict[str, tuple[int, str, int]] = {}  # within one transaction
             self._migrate(create)
@@ -561,16 +569,13 @@ class SQLiteLedger:
     @_locked
     def status_lists(self) -> list[StatusListInfo]:
         out = []
-        for seq, purpose, url, size in self._db.execute(
-            "SELECT seq, purpose, url, size FROM status_lists ORDER BY seq"
+        for seq, purpose, url, size, allocated in self._db.execute(
+            "SELECT seq, purpose, url, size, allocated FROM status_lists ORDER BY seq"
         ).fetchall():
             set_rows = self._db.execute(
-                "SELECT idx FROM status_entries WHERE list_seq = ? AND value != 0 ORDER BY idx",
-                (seq,),
+                "SELECT idx FROM status_entries INDEXED BY status_entries_set "
+                "WHERE list_seq = ? AND value != 0 ORDER BY idx", (seq,),
             ).fetchall()
-            allocated = self._db.execute(
-                "SELECT count(*) FROM status_entries WHERE list_seq = ?", (seq,)
-            ).fetchone()[0]
             out.append(StatusListInfo(url, purpose, size, tuple(r[0] for r in set_rows),
                                       allocated))
         return out
@@ -614,6 +619,11 @@ class SQLiteLedger:
                 "INSERT INTO status_entries (list_seq, idx, credential_id, purpose) "
                 "VALUES (?, ?, ?, ?)", entries,
             )
+            per_list: dict[int, int] = {}
+            for seq, *_ in entries:
+                per_list[seq] = per_list.get(seq, 0) + 1
+            db.executemany("UPDATE status_lists SET allocated = allocated + ? WHERE seq = ?",
+                           [(n, seq) for seq, n in per_list.items()])
         self._fresh.clear()
         self._current.clear()
         return out
@@ -626,21 +636,29 @@ class SQLiteLedger:
         self._current.clear()
 
     def _used(self, db: sqlite3.Connection, seq: int) -> set[int]:
-        """The indexes allocated in list ``seq``: cached, and brought up to date once per
-        transaction (no other writer can add any while this one holds the write lock)."""
-        used = self._used_cache.setdefault(seq, set())
-        if seq not in self._fresh:
-            last = self._seen_rowid.get(seq, 0)
-            rows = db.execute(
-                "SELECT rowid, idx FROM status_entries WHERE list_seq = ? AND rowid > ?",
-                (seq, last),
-            ).fetchall()
-            for rowid, idx in rows:
-                used.add(idx)
-                last = max(last, rowid)
-            self._seen_rowid[seq] = last
+        """The indexes allocated in list ``seq``: loaded once, then brought up to date once
+        per transaction (no other writer can add any while this one holds the write lock)
+        by reading only the entries added since (a rowid range, not the whole list)."""
+        if seq not in self._used_cache:
+            rows = db.execute("SELECT idx FROM status_entries WHERE list_seq = ?",
+                              (seq,)).fetchall()
+            self._used_cache[seq] = {r[0] for r in rows}
             self._fresh.add(seq)
-        return used
+            if "last" not in self._seen_rowid:
+                top = db.execute("SELECT max(rowid) FROM status_entries").fetchone()[0]
+                self._seen_rowid["last"] = top or 0
+        if seq not in self._fresh:
+            last = self._seen_rowid.get("last", 0)
+            for rowid, list_seq, idx in db.execute(
+                "SELECT rowid, list_seq, idx FROM status_entries WHERE rowid > ?", (last,)
+            ):
+                known = self._used_cache.get(list_seq)
+                if known is not None:
+                    known.add(idx)
+                last = max(last, rowid)
+            self._seen_rowid["last"] = last
+            self._fresh.update(self._used_cache)
+        return self._used_cache[seq]
 
     def _allocate(self, db: sqlite3.Connection, purpose: str) -> tuple[int, str, int]:
         """A random index never allocated before, in the current list of ``purpose`` (a new
