@@ -11,12 +11,14 @@ ones are completed with the ids and indexes they already have, and the rest are 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import multiprocessing
 import os
 import re
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -32,7 +34,14 @@ from mcbadge._private.files import atomic_writer
 from mcbadge.errors import IssuingError, MCBadgeError
 from mcbadge.issuing._build import CredentialTemplate, Recipient, iso_z, status_entry_json
 from mcbadge.issuing._ledger import LedgerRecord, Reservation, utc_now
-from mcbadge.issuing._roster import RosterFormat, RosterRow, RowError, parse_rows, read_roster
+from mcbadge.issuing._roster import (
+    RosterFormat,
+    RosterRow,
+    RowError,
+    check_roster_text,
+    iter_roster,
+    parse_row,
+)
 from mcbadge.jsonld._canon import remembering_subtrees
 from mcbadge.keys import Ed25519Key, load_key
 from mcbadge.models import Achievement
@@ -255,22 +264,226 @@ def _same(path: str, data: bytes) -> bool:
 # --------------------------------------------------------------------------- the run
 
 
-def _rows(rows: Any, fmt: RosterFormat, achievement: Mapping[str, Any],
-          ) -> tuple[list[RosterRow], list[RowError]]:
-    if isinstance(rows, str | os.PathLike):
-        return read_roster(Path(rows), fmt, achievement)
-    if isinstance(rows, Mapping):
-        raise IssuingError("rows must be a roster path or an iterable of rows", "ROSTER_ERROR")
-    records: list[tuple[int, Any]] = []
-    for number, row in enumerate(rows, 1):
-        line = row.line if isinstance(row, RosterRow) else number
-        records.append((line, fmt.apply(row) if isinstance(row, Mapping) else row))
-    return parse_rows(records, achievement)
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``items`` in lists of at most ``size``, without holding more than one list."""
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
-def _chunks(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+_Keyed = tuple[RosterRow, str]
+_Kept = tuple[RosterRow, str, LedgerRecord]
+
+
+class _Roster:
+    """The rows of a run, streamed: a file is checked whole first (every byte decodes, the
+    header's columns are known) and then read a line at a time; the keys seen so far live
+    in a temporary SQLite file, not in memory, so a million-row roster costs what a
+    thousand-row one does."""
+
+    def __init__(self, rows: Any, fmt: RosterFormat, achievement: Mapping[str, Any]) -> None:
+        self.achievement = achievement
+        self.fmt = fmt
+        if isinstance(rows, Mapping):
+            raise IssuingError("rows must be a roster path or an iterable of rows",
+                               "ROSTER_ERROR")
+        if isinstance(rows, str | os.PathLike):
+            self.path: Path | None = Path(rows)
+            lines = check_roster_text(self.path, fmt)
+            header = 0 if self.path.suffix.lower() in (".jsonl", ".ndjson", ".json") else 1
+            self.expected = max(0, lines - header)
+            self.records: Iterator[tuple[int, Any]] = iter_roster(self.path, fmt)
+            first = next(self.records, None)  # the header is checked before anything is done
+            self.records = itertools.chain([first] if first is not None else [], self.records)
+        else:
+            self.path = None
+            self.expected = len(rows) if hasattr(rows, "__len__") else 0
+            self.records = ((row.line if isinstance(row, RosterRow) else n,
+                             row if isinstance(row, RosterRow) or not isinstance(row, Mapping)
+                             else fmt.apply(row)) for n, row in enumerate(rows, 1))
+        self._seen = sqlite3.connect("")  # a private temporary file, deleted on close
+        self._seen.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, line INTEGER)")
+
+    def rows(self, failed: list[RowError]) -> Iterator[_Keyed | None]:
+        """Each good row with its idempotency key; None for a row that failed (recorded
+        in ``failed``): a bad cell, or the same recipient or key as an earlier line."""
+        achievement_id = str(self.achievement["id"])
+        for line, record in self.records:
+            if isinstance(record, Exception):
+                failed.append(RowError(line, str(record)))
+                yield None
+                continue
+            try:
+                row = record if isinstance(record, RosterRow) else parse_row(
+                    record, line, self.achievement)
+            except MCBadgeError as exc:
+                failed.append(RowError(line, exc.message))
+                yield None
+                continue
+            key = f"{achievement_id}|{row.key if row.key is not None else row.recipient.value}"
+            try:
+                self._seen.execute("INSERT INTO seen VALUES (?, ?)", (key, row.line))
+            except sqlite3.IntegrityError:
+                (earlier,) = self._seen.execute("SELECT line FROM seen WHERE key = ?",
+                                                (key,)).fetchone()
+                what = "key" if row.key is not None else "recipient"
+                failed.append(RowError(row.line, f"same {what} as line {earlier}"))
+                yield None
+                continue
+            yield row, key
+
+    def keys_in_order(self) -> Iterator[str]:
+        for (key,) in self._seen.execute("SELECT key FROM seen ORDER BY line"):
+            yield key
+
+    def close(self) -> None:
+        self._seen.close()
+
+
+class _Run:
+    """One bulk run: the issuer's side (ledger, outputs, the summary); signing is done by
+    :func:`_sign_chunk`, here or in worker processes."""
+
+    def __init__(self, issuer: Issuer, template: CredentialTemplate, summary: BulkSummary,
+                 outputs: _Outputs, purposes: tuple[str, ...],
+                 progress: Progress | None) -> None:
+        self.issuer = issuer
+        self.template = template
+        self.achievement_id = str(template.achievement["id"])
+        self.summary = summary
+        self.outputs = outputs
+        self.purposes = purposes
+        self.progress = progress
+        self.done = 0
+
+    def report(self) -> None:
+        if self.progress is not None:
+            self.progress(self.done, max(self.summary.total, self.done))
+
+    def pending(self, rows: Iterator[_Keyed | None]) -> Iterator[_Keyed]:
+        """The rows not issued yet; those an earlier run issued get their files checked
+        and count as existing."""
+        for batch in _chunks(rows, 500):
+            good = [item for item in batch if item is not None]
+            self.done += len(batch) - len(good)
+            found = self.issuer.ledger.find_many([k for _, k in good]) if good else {}
+            todo = []
+            for row, key in good:
+                record = found.get(key)
+                if record is not None and record.issued:
+                    self._existing(row, key, record)
+                else:
+                    todo.append((row, key))
+            self.report()
+            yield from todo
+
+    def _existing(self, row: RosterRow, key: str, record: LedgerRecord) -> None:
+        self.done += 1
+        problem = _mismatch(record, row)
+        if problem:
+            self.summary.failed.append(RowError(row.line, problem))
+            return
+        assert record.document is not None
+        self.summary.existing += 1
+        if _earlier(record.document, self.template.achievement):
+            self.summary.earlier_version += 1
+        if self.outputs.write(row, key, record.document, check=True):
+            self.summary.rewritten += 1
+
+    def reserve(self, chunk: Sequence[_Keyed]) -> tuple[list[_Kept], list[_Item]]:
+        records = self.issuer.ledger.reserve([
+            Reservation(row.recipient.value, self.achievement_id, key, self.purposes)
+            for row, key in chunk])
+        kept, items = [], []
+        for (row, key), record in zip(chunk, records, strict=True):
+            problem = _mismatch(record, row)
+            if problem:
+                self.summary.failed.append(RowError(row.line, problem))
+                self.done += 1
+                continue
+            kept.append((row, key, record))
+            items.append((record.id, row.recipient.value, row.recipient.kind, row.name,
+                          [(s.purpose, s.list_url, s.index) for s in record.statuses],
+                          row.evidence, row.results))
+        return kept, items
+
+    def finish(self, kept: list[_Kept], signed: list[_Signed]) -> None:
+        """Record what was signed, then (only then) write its files."""
+        stored = self.issuer.ledger.record_issued(signed)
+        texts = dict(signed)
+        for row, key, record in kept:
+            document = texts[record.id]
+            if record.id in stored:
+                self.summary.issued += 1
+            else:  # completed by a concurrent run: write its copy
+                again = self.issuer.ledger.get(record.id)
+                assert again is not None
+                assert again.document is not None
+                document = again.document
+                self.summary.existing += 1
+            self.outputs.write(row, key, document, check=False)
+        self.done += len(kept)
+        self.report()
+
+    def failed_chunk(self, kept: list[_Kept], exc: BaseException) -> None:
+        message = exc.message if isinstance(exc, MCBadgeError) else f"{type(exc).__name__}: {exc}"
+        for row, _key, _record in kept:
+            self.summary.failed.append(RowError(row.line, message))
+        self.done += len(kept)
+        self.report()
+
+    def sign_here(self, pending: Iterator[_Keyed], chunk_size: int,
+                  worker_args: tuple[Any, ...]) -> None:
+        _init_worker(*worker_args)
+        try:
+            for chunk in _chunks(pending, chunk_size):
+                kept, items = self.reserve(chunk)
+                self.finish(kept, _sign_chunk(items))
+        finally:
+            _worker.clear()
+
+    def sign_in_pool(self, pending: Iterator[_Keyed], chunk_size: int, count: int,
+                     worker_args: tuple[Any, ...]) -> None:
+        with ProcessPoolExecutor(count, mp_context=_mp_context(), initializer=_init_worker,
+                                 initargs=(*worker_args, os.getpid())) as pool:
+            chunks = _chunks(pending, chunk_size)
+            inflight: dict[Future[list[_Signed]], list[_Kept]] = {}
+
+            def submit() -> bool:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    return False
+                kept, items = self.reserve(chunk)
+                inflight[pool.submit(_sign_chunk, items)] = kept
+                return True
+
+            try:
+                while len(inflight) < count * 2 and submit():
+                    pass
+                while inflight:
+                    finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                    for future in finished:
+                        kept = inflight.pop(future)
+                        try:
+                            signed = future.result()
+                        except BrokenProcessPool:
+                            raise IssuingError(
+                                "a signing process died; run again to resume (nothing issued "
+                                "is lost or issued twice)") from None
+                        except Exception as exc:  # a row the worker could not build or sign
+                            self.failed_chunk(kept, exc)
+                        else:
+                            self.finish(kept, signed)
+                        submit()
+            except BaseException:
+                for future in inflight:
+                    future.cancel()
+                raise
 
 
 def issue_many(
@@ -300,164 +513,43 @@ def issue_many(
     the most rows in one worker task and one ledger transaction (smaller for small rosters).
     ``roster``: how to read a file whose columns or encoding are not mcbadge's own.
     Each row's idempotency key is the achievement id with its ``key`` column, or with its
-    recipient: a row already issued is never issued again.
+    recipient: a row already issued is never issued again. The roster is streamed: memory
+    does not grow with its length.
     """
     started = time.perf_counter()
     suite = suite or issuer.suite
     if suite not in SUITES:
         raise IssuingError(f"unknown suite {suite!r}; known: {', '.join(SUITES)}")
     template = issuer.template(achievement)
-    achievement_id = str(template.achievement["id"])
-    starts, ends = iso_z(valid_from), iso_z(valid_until)
-    good, failed = _rows(rows, roster or RosterFormat(), template.achievement)
-    summary = BulkSummary(total=len(good) + len(failed), failed=list(failed))
-    outputs = _Outputs(Path(out) if out is not None else None, bake)
-    summary.output = outputs.out
-    done = len(failed)
-
-    def report() -> None:
-        if progress is not None:
-            progress(done, summary.total)
-
-    # one key per row; a repeated recipient/key is a bad row
-    keyed: list[tuple[RosterRow, str]] = []
-    first_line: dict[str, int] = {}
-    for row in good:
-        key = f"{achievement_id}|{row.key if row.key is not None else row.recipient.value}"
-        if key in first_line:
-            what = "key" if row.key is not None else "recipient"
-            summary.failed.append(RowError(row.line, f"same {what} as line {first_line[key]}"))
-            done += 1
-            continue
-        first_line[key] = row.line
-        keyed.append((row, key))
-    report()
-
-    # rows issued by an earlier run: make sure their files are there, issue nothing
-    pending: list[tuple[RosterRow, str]] = []
-    for batch in _chunks(keyed, 500):
-        found = issuer.ledger.find_many([k for _, k in batch])
-        for row, key in batch:
-            record = found.get(key)
-            if record is not None and record.issued:
-                problem = _mismatch(record, row)
-                if problem:
-                    summary.failed.append(RowError(row.line, problem))
-                else:
-                    assert record.document is not None
-                    summary.existing += 1
-                    if _earlier(record.document, template.achievement):
-                        summary.earlier_version += 1
-                    if outputs.write(row, key, record.document, check=True):
-                        summary.rewritten += 1
-                done += 1
-            else:
-                pending.append((row, key))
-    report()
-
-    purposes = ("revocation", "suspension") if suspendable else ("revocation",)
-
-    def reserve(chunk: Sequence[tuple[RosterRow, str]]) -> tuple[
-            list[tuple[RosterRow, str, LedgerRecord]], list[_Item]]:
-        records = issuer.ledger.reserve([
-            Reservation(row.recipient.value, achievement_id, key, purposes) for row, key in chunk
-        ])
-        kept, items = [], []
-        for (row, key), record in zip(chunk, records, strict=True):
-            problem = _mismatch(record, row)
-            if problem:
-                summary.failed.append(RowError(row.line, problem))
-                continue
-            kept.append((row, key, record))
-            items.append((record.id, row.recipient.value, row.recipient.kind, row.name,
-                          [(s.purpose, s.list_url, s.index) for s in record.statuses],
-                          row.evidence, row.results))
-        return kept, items
-
-    def finish(kept: list[tuple[RosterRow, str, LedgerRecord]], signed: list[_Signed]) -> None:
-        nonlocal done
-        stored = issuer.ledger.record_issued(signed)
-        texts = dict(signed)
-        for row, key, record in kept:
-            document = texts[record.id]
-            if record.id in stored:
-                summary.issued += 1
-            else:  # completed by a concurrent run: write its copy
-                again = issuer.ledger.get(record.id)
-                assert again is not None
-                assert again.document is not None
-                document = again.document
-                summary.existing += 1
-            # written only now that the ledger has it
-            outputs.write(row, key, document, check=False)
-        done += len(kept)
-
-    worker_args = (str(issuer.path / "keys" / "signing.key"), template,
-                   issuer.verification_method, suite, starts, ends, plaintext_email)
-    count = workers if workers is not None else (os.cpu_count() or 1)
-    if count > 1:  # small rosters: chunks small enough to keep every worker busy
-        chunk_size = max(10, min(chunk_size, -(-len(pending) // (count * 4))))
-    if count <= 1 or len(pending) <= chunk_size:
-        _init_worker(*worker_args)
-        try:
-            for chunk in _chunks(pending, chunk_size):
-                kept, items = reserve(chunk)
-                finish(kept, _sign_chunk(items))
-                done += len(chunk) - len(kept)
-                report()
-        finally:
-            _worker.clear()
-    else:
-        context = _mp_context()
-        with ProcessPoolExecutor(count, mp_context=context, initializer=_init_worker,
-                                 initargs=(*worker_args, os.getpid())) as pool:
-            chunks = _chunks(pending, chunk_size)
-            inflight: dict[Future[list[_Signed]], tuple[Any, int]] = {}
-
-            def submit() -> bool:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    return False
-                kept, items = reserve(chunk)
-                inflight[pool.submit(_sign_chunk, items)] = (kept, len(chunk))
-                return True
-
-            try:
-                while len(inflight) < count * 2 and submit():
-                    pass
-                while inflight:
-                    finished, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        kept, size = inflight.pop(future)
-                        try:
-                            signed = future.result()
-                        except BrokenProcessPool:
-                            raise IssuingError(
-                                "a signing process died; run again to resume (nothing issued "
-                                "is lost or issued twice)"
-                            ) from None
-                        except Exception as exc:  # a row the worker could not build or sign
-                            message = exc.message if isinstance(exc, MCBadgeError) else (
-                                f"{type(exc).__name__}: {exc}")
-                            for row, _key, _record in kept:
-                                summary.failed.append(RowError(row.line, message))
-                            signed, kept = [], []
-                        finish(kept, signed)
-                        done += size - len(kept)
-                        report()
-                        submit()
-            except BaseException:
-                for future in inflight:
-                    future.cancel()
-                raise
-
-    if outputs.jsonl and outputs.out is not None:
-        _write_jsonl(issuer, outputs.out, keyed)
+    source = _Roster(rows, roster or RosterFormat(), template.achievement)
+    try:
+        summary = BulkSummary(total=source.expected)
+        outputs = _Outputs(Path(out) if out is not None else None, bake)
+        summary.output = outputs.out
+        purposes = ("revocation", "suspension") if suspendable else ("revocation",)
+        run = _Run(issuer, template, summary, outputs, purposes, progress)
+        run.report()
+        worker_args = (str(issuer.path / "keys" / "signing.key"), template,
+                       issuer.verification_method, suite, iso_z(valid_from),
+                       iso_z(valid_until), plaintext_email)
+        count = workers if workers is not None else (os.cpu_count() or 1)
+        if count > 1 and source.expected:  # small rosters: every worker gets work
+            chunk_size = max(10, min(chunk_size, -(-source.expected // (count * 4))))
+        pending = run.pending(source.rows(summary.failed))
+        if count <= 1 or (source.expected and source.expected <= chunk_size):
+            run.sign_here(pending, chunk_size, worker_args)
+        else:
+            run.sign_in_pool(pending, chunk_size, count, worker_args)
+        summary.total = run.done
+        if outputs.jsonl and outputs.out is not None:
+            _write_jsonl(issuer, outputs.out, source.keys_in_order())
+    finally:
+        source.close()
     summary.failed.sort(key=lambda e: e.line)
     summary.seconds = time.perf_counter() - started
     logger.info("roster: %d issued, %d already issued, %d failed of %d rows (%s) in %.1f s",
                 summary.issued, summary.existing, len(summary.failed), summary.total,
-                achievement_id, summary.seconds)
+                str(template.achievement["id"]), summary.seconds)
     return summary
 
 
@@ -485,12 +577,12 @@ def _mismatch(record: LedgerRecord, row: RosterRow) -> str | None:
     return None
 
 
-def _write_jsonl(issuer: Issuer, path: Path, keyed: Sequence[tuple[RosterRow, str]]) -> None:
+def _write_jsonl(issuer: Issuer, path: Path, keys: Iterable[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_writer(path) as fh:
-        for batch in _chunks(keyed, 500):
-            found = issuer.ledger.documents([k for _, k in batch])
-            for _row, key in batch:
+        for batch in _chunks(keys, 500):
+            found = issuer.ledger.documents(batch)
+            for key in batch:
                 document = found.get(key)
                 if document is not None:
                     fh.write(document.encode("utf-8") + b"\n")

@@ -19,6 +19,7 @@ import codecs
 import csv
 import io
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,8 @@ from typing import Any
 from mcbadge.errors import IssuingError, MCBadgeError
 from mcbadge.issuing._build import Recipient, as_evidence, as_results
 
-__all__ = ["RosterFormat", "RosterRow", "RowError", "parse_row", "read_roster"]
+__all__ = ["RosterFormat", "RosterRow", "RowError", "check_roster_text", "iter_roster",
+           "parse_row", "read_roster"]
 
 MAX_ROSTER_BYTES = 512 * 1024 * 1024
 
@@ -172,8 +174,13 @@ def parse_row(data: Mapping[str, Any], line: int,
 
 
 def _records(path: Path, text: str, fmt: RosterFormat) -> Iterator[tuple[int, Any]]:
+    return _records_from(path, io.StringIO(text, newline=""), fmt)
+
+
+def _records_from(path: Path, handle: Iterable[str], fmt: RosterFormat
+                  ) -> Iterator[tuple[int, Any]]:
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        for number, raw in enumerate(text.splitlines(), 1):
+        for number, raw in enumerate(handle, 1):
             if not raw.strip():
                 continue
             try:
@@ -183,7 +190,7 @@ def _records(path: Path, text: str, fmt: RosterFormat) -> Iterator[tuple[int, An
                 continue
             yield number, fmt.apply(value) if isinstance(value, Mapping) else value
         return
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(handle)
     if not reader.fieldnames:
         return
     missing = [c for c in (*fmt.columns.values(), *fmt.name_from)
@@ -223,6 +230,68 @@ def decode_roster(path: Path, data: bytes, encoding: str) -> str:
             f"roster {path} is not {encoding} text: line {line}, column {column} (byte "
             f"offset {exc.start}) holds byte 0x{data[exc.start]:02x}{hint}", "ROSTER_ERROR",
         ) from None
+
+
+def check_roster_text(path: Path, fmt: RosterFormat) -> int:
+    """Read the whole file once, in chunks, before anything is issued: every byte must
+    decode (else the error names the line, column and byte offset). Returns the number of
+    non-blank lines (the rows, for a progress bar, plus a CSV header)."""
+    codec = "utf-8-sig" if codecs.lookup(fmt.encoding).name == "utf-8" else fmt.encoding
+    decoder = codecs.getincrementaldecoder(codec)()
+    lines = 0
+    pending_text = False
+    try:
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size > MAX_ROSTER_BYTES:
+                raise IssuingError(f"{path} is larger than {MAX_ROSTER_BYTES} bytes",
+                                   "ROSTER_ERROR")
+            while chunk := handle.read(1 << 20):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    _locate(path, fmt.encoding, codec)
+                    raise
+                for piece in chunk.split(b"\n")[:-1]:
+                    if piece.strip() or pending_text:
+                        lines += 1
+                    pending_text = False
+                pending_text = pending_text or bool(chunk[chunk.rfind(b"\n") + 1:].strip())
+            decoder.decode(b"", final=True)
+    except OSError as exc:
+        raise IssuingError(f"cannot read roster {path}: {exc.strerror}", "ROSTER_ERROR") from None
+    except UnicodeDecodeError:
+        raise IssuingError(f"roster {path} is not {fmt.encoding} text (it ends inside a "
+                           "character)", "ROSTER_ERROR") from None
+    return lines + (1 if pending_text else 0)
+
+
+def _locate(path: Path, encoding: str, codec: str) -> None:
+    """Raise the error naming the first line, column and byte offset that does not decode
+    (read again line by line: a newline byte is never part of a character in the
+    ASCII-compatible encodings rosters come in)."""
+    offset = 0
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, 1):
+            try:
+                raw.decode(codec if number == 1 else codec.removesuffix("-sig"))
+            except UnicodeDecodeError as exc:
+                hint = (" (a file saved by a Windows program is often cp1252: give "
+                        "--encoding cp1252)" if codec == "utf-8-sig" else "")
+                raise IssuingError(
+                    f"roster {path} is not {encoding} text: line {number}, column "
+                    f"{exc.start + 1} (byte offset {offset + exc.start}) holds byte "
+                    f"0x{raw[exc.start]:02x}{hint}", "ROSTER_ERROR") from None
+            offset += len(raw)
+
+
+def iter_roster(path: str | Path, fmt: RosterFormat = DEFAULT_FORMAT
+                ) -> Iterator[tuple[int, Any]]:
+    """The roster's records, (line, record or error), read a line at a time: memory stays
+    flat whatever its length. Check the text first with :func:`check_roster_text`."""
+    path = Path(path)
+    codec = "utf-8-sig" if codecs.lookup(fmt.encoding).name == "utf-8" else fmt.encoding
+    with open(path, encoding=codec, newline="") as handle:
+        yield from _records_from(path, handle, fmt)
 
 
 def read_roster(path: str | Path, fmt: RosterFormat = DEFAULT_FORMAT,
