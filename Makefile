@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 SHARED_PEER := ../shared/peer
 PEER        := .peer
 
-.PHONY: install lint typecheck test demo bench docs clean peer
+.PHONY: install lint typecheck test test-min demo bench docs clean peer
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,18 @@ typecheck: $(STAMP)
 
 test: lint typecheck peer
 	$(BIN)/python -m pytest
+
+# The declared floors really work: a fresh venv with every runtime dependency at the version
+# pyproject.toml names as its minimum, then the CLI tests (CI runs this after `make test`).
+MIN_VENV := .venv-min
+test-min:
+	rm -rf $(MIN_VENV)
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(PYTHON) .ci/min_constraints.py > $(MIN_VENV)/constraints.txt
+	$(MIN_VENV)/bin/python -m pip install --quiet -e . "pytest>=8" "hypothesis>=6.100" \
+	  --constraint $(MIN_VENV)/constraints.txt
+	$(MIN_VENV)/bin/python -m pytest -p no:cacheprovider -q tests/test_cli_keys.py \
+	  tests/test_cli_verify.py tests/test_cli_documents.py tests/test_cli_issue.py
 
 # Optional cross-check peer (Digital Bazaar's JS stack): installed into .peer when
 # ../shared/peer and node are there; the peer tests skip cleanly otherwise.
@@ -49,4 +61,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(PEER) build dist site .bench-work .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(MIN_VENV) $(PEER) build dist site .bench-work .pytest_cache .mypy_cache .ruff_cache .hypothesis

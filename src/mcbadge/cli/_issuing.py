@@ -114,10 +114,11 @@ class _Bar:
         self.last_draw = 0.0
         self.done = self.total = 0
         self.started_drawing = False
+        self.quiet = quiet
 
     def __call__(self, done: int, total: int) -> None:
         self.done, self.total = done, total
-        if not self.started_drawing:  # drawn only once the roster has been read
+        if not self.started_drawing and not self.quiet:  # drawn once the roster is read
             self.progress.start()
             self.started_drawing = True
         now = time.perf_counter()
