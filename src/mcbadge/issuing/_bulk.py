@@ -338,7 +338,7 @@ class _Roster:
             yield row, key
 
     def keys_in_order(self) -> Iterator[str]:
-        for (key,) in self._seen.execute("SELECT key FROM seen ORDER BY line"):
+        for (key,) in self._seen.execute("SELECT key FROM seen ORDER BY rowid"):  # roster order
             yield key
 
     def close(self) -> None:

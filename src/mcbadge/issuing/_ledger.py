@@ -670,6 +670,8 @@ class SQLiteLedger:
                 "ORDER BY seq DESC LIMIT 1", (purpose,),
             ).fetchone()
         if row is None or len(self._used(db, row[0])) >= int(row[2] * self.max_fill):
+            if row is not None:  # that list takes no more: its indexes need not be kept
+                self._used_cache.pop(row[0], None)
             if self._list_url is None:
                 raise LedgerError("this ledger was opened without a status list URL scheme")
             number = 1 + db.execute(
