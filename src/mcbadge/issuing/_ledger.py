@@ -526,9 +526,11 @@ class SQLiteLedger:
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             marks = ",".join("?" * len(chunk))
+            # by the unique key's index alone ("+state": the planner would otherwise walk
+            # the state index, every issued credential, for each batch)
             rows = self._db.execute(
                 "SELECT idempotency_key, document FROM credentials "  # noqa: S608
-                f"WHERE state = 'issued' AND idempotency_key IN ({marks})", chunk,
+                f"WHERE idempotency_key IN ({marks}) AND +state = 'issued'", chunk,
             )
             out.update(rows)
         return out
@@ -537,7 +539,7 @@ class SQLiteLedger:
         """Every record (issued ones by default), oldest first, read in pages."""
         last = -1
         columns = self._SELECT.removeprefix("SELECT ").removesuffix(" FROM credentials")
-        where = " AND state = ?" if state else ""
+        where = " AND +state = ?" if state else ""  # walk by rowid, never the state index
         sql = (f"SELECT rowid, {columns} FROM credentials WHERE rowid > ?{where} "  # noqa: S608
                "ORDER BY rowid LIMIT 500")
         while True:
