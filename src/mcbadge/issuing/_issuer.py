@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
 from mcbadge._private.files import write_atomic
@@ -31,6 +31,11 @@ from mcbadge.issuing._build import (
     iso_z,
     status_entry_json,
 )
+from mcbadge.issuing._roster import RosterFormat
+
+if TYPE_CHECKING:
+    from mcbadge.issuing._bulk import BulkSummary
+
 from mcbadge.issuing._ledger import (
     Ledger,
     LedgerRecord,
@@ -408,12 +413,31 @@ class Issuer:
         logger.info("issued %s (%s) to %s", record.id, achievement_id, who.value)
         return IssuedCredential(signed)
 
-    def issue_many(self, achievement: Achievement | Mapping[str, Any], rows: Any,
-                   **options: Any) -> Any:
+    def issue_many(
+        self,
+        achievement: Achievement | Mapping[str, Any],
+        rows: str | os.PathLike[str] | Iterable[Any],
+        *,
+        out: str | os.PathLike[str] | None = None,
+        bake: bytes | None = None,
+        workers: int | None = None,
+        suite: str | None = None,
+        valid_from: datetime | str | None = None,
+        valid_until: datetime | str | None = None,
+        suspendable: bool = False,
+        plaintext_email: bool = False,
+        progress: Callable[[int, int], None] | None = None,
+        chunk_size: int = 200,
+        roster: RosterFormat | None = None,
+    ) -> BulkSummary:
         """Bulk issuance; see :func:`mcbadge.issuing.issue_many`."""
         from mcbadge.issuing._bulk import issue_many
 
-        return issue_many(self, achievement, rows, **options)
+        return issue_many(
+            self, achievement, rows, out=out, bake=bake, workers=workers, suite=suite,
+            valid_from=valid_from, valid_until=valid_until, suspendable=suspendable,
+            plaintext_email=plaintext_email, progress=progress, chunk_size=chunk_size,
+            roster=roster)
 
     # -- status ----------------------------------------------------------------------
 
