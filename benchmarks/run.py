@@ -17,6 +17,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -63,6 +64,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=100)
     parser.add_argument("--bulk-rows", type=int, default=10_000,
                         help="roster size for the bulk issuance figures (0: skip them)")
+    parser.add_argument("--memory-rows", default="1000,100000",
+                        help="roster sizes for the bulk memory figures (add 1000000 for the "
+                        "million-row run, about ten minutes; empty: skip)")
+    parser.add_argument("--ledger-sizes", default="1000,100000,1000000",
+                        help="ledger sizes for the ledger figures (empty: skip)")
     args = parser.parse_args()
     text = DATA.read_text(encoding="utf-8")
     doc = json.loads(text)
@@ -123,8 +129,13 @@ def main() -> None:
     import presig
 
     presig.main()
+    if args.ledger_sizes:
+        subprocess.run([sys.executable, str(HERE / "ledger.py"), "--sizes", args.ledger_sizes],
+                       check=True)
     if args.bulk_rows:
         bulk_figures(args.bulk_rows)
+    if args.memory_rows:
+        memory_figures([int(n) for n in args.memory_rows.split(",")])
     if not (PEER / "node_modules").is_dir():
         print("\n(peer not installed: `make peer` with ../shared/peer and node gives the ratios)")
 
@@ -153,6 +164,25 @@ def bulk_figures(rows: int) -> None:
                 print(f"  {suite:<18}{fig['output']:<8}{fig['per_second']:>8,}"
                       f"{fig['seconds']:>9.2f}{fig['parent_rss_mib']:>12}"
                       f"{fig['worker_rss_mib']:>12}")
+
+
+def memory_figures(sizes: list[int]) -> None:
+    """Peak RSS of the parent and the largest worker as the roster grows (eddsa-jcs-2022,
+    JSONL output): the roster is streamed, so memory stays flat."""
+    import tempfile
+
+    print("\n  bulk memory as the roster grows (eddsa-jcs-2022, JSONL out): peak RSS, MiB")
+    print(f"  {'rows':>10}{'cred/s':>9}{'parent MiB':>12}{'worker MiB':>12}")
+    base = HERE.parent / ".bench-work"
+    base.mkdir(exist_ok=True)
+    for rows in sizes:
+        with tempfile.TemporaryDirectory(prefix="mem-", dir=base) as work:
+            argv = [sys.executable, str(HERE / "bulk.py"), "--rows", str(rows), "--suite",
+                    "eddsa-jcs-2022", "--jsonl", "--dir", work]
+            done = subprocess.run(argv, capture_output=True, text=True, check=True)
+            fig = json.loads(done.stdout)
+            print(f"  {rows:>10,}{fig['per_second']:>9,}{fig['parent_rss_mib']:>12}"
+                  f"{fig['worker_rss_mib']:>12}")
 
 
 if __name__ == "__main__":

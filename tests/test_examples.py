@@ -180,9 +180,11 @@ def test_benchmark_script_runs() -> None:
     # a smoke run (one repetition): the figures themselves are read by people, not asserted
     result = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / "run.py"), "--repeat", "1",
-         "--bulk-rows", "200"],
+         "--bulk-rows", "200", "--ledger-sizes", "1000", "--memory-rows", "300"],
         capture_output=True, text=True, timeout=300, cwd=REPO,
     )
     assert result.returncode == 0, result.stderr
     assert re.search(r"eddsa-rdfc-2022 +sign", result.stdout)
     assert re.search(r"eddsa-jcs-2022 +jsonl +[\d,]+", result.stdout)
+    assert re.search(r"1,000 +\d+ +[\d.]+ +[\d.]+", result.stdout)  # the ledger figures
+    assert "bulk memory" in result.stdout and "before the signature" in result.stdout
