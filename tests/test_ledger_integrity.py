@@ -176,3 +176,11 @@ def test_two_processes_and_threads_on_one_workspace(workspace: Path) -> None:
         assert len(records) == 80
         places = {(s.list_url, s.index) for r in records for s in r.statuses}
         assert len(places) == 80
+
+
+def test_an_older_workspace_is_made_private_when_opened(workspace: Path) -> None:
+    ledger = workspace / "ledger.sqlite3"
+    os.chmod(workspace, 0o755)
+    os.chmod(ledger, 0o644)
+    Issuer.open(workspace).close()
+    assert _mode(workspace) == 0o700 and _mode(ledger) == 0o600

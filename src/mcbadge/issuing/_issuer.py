@@ -266,6 +266,8 @@ class Issuer:
             return f"{base}/{purpose}-{number}.json"
 
         size = int(config["statusListSize"])
+        if ledger is None:
+            _tighten(root)
         store = (ledger(list_url, size) if ledger is not None else
                  SQLiteLedger(root / LEDGER_FILE, list_url=list_url, list_size=size))
         return cls(root, config, key, store)
@@ -539,6 +541,19 @@ def _publish(root: Path, url: str, doc: Any) -> Path:
                            "unchanged: free the space and publish again)",
                            "OUTPUT_ERROR") from None
     return target
+
+
+def _tighten(root: Path) -> None:
+    """A workspace made by an older mcbadge: make it and its ledger files private (they hold
+    recipients' addresses), as new ones are."""
+    for path, mode in ((root, 0o700), (root / LEDGER_FILE, 0o600),
+                       (root / (LEDGER_FILE + "-wal"), 0o600),
+                       (root / (LEDGER_FILE + "-shm"), 0o600)):
+        try:
+            if path.stat().st_mode & 0o077:
+                os.chmod(path, mode)
+        except OSError:
+            continue
 
 
 def _same_award(record: LedgerRecord, recipient: str, achievement_id: str) -> None:
