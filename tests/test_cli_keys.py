@@ -37,6 +37,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["--version"], capsys)
     assert code == 0
     assert out.startswith("mcbadge ")
+    for part in ("pyld ", "cryptography ", "Python 3."):  # what a bug report needs
+        assert part in out
 
 
 def test_keygen_with_seed_is_deterministic_and_private(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

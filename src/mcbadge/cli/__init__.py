@@ -57,7 +57,17 @@ def quiet() -> bool:
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"mcbadge {__version__}")
+        import platform
+        from importlib.metadata import PackageNotFoundError, version
+
+        parts = []
+        for name in ("pyld", "cryptography", "pydantic", "typer"):
+            try:
+                parts.append(f"{name} {version(name)}")
+            except PackageNotFoundError:
+                parts.append(f"{name} (not installed)")
+        typer.echo(f"mcbadge {__version__} ({', '.join(parts)}; "
+                   f"Python {platform.python_version()})")
         raise typer.Exit(0)
 
 
