@@ -198,3 +198,21 @@ def test_a_roster_rerun_after_the_achievement_changed_says_so(issuer: Issuer,
     summary = issuer.issue_many(changed, roster, workers=1)
     assert summary.issued == 0 and summary.existing == 2 and summary.earlier_version == 2
     assert summary.to_json()["earlierVersion"] == 2
+
+
+def test_row_errors_in_a_log_are_one_line_each_even_under_quiet(issuer: Issuer,
+                                                                 tmp_path: Path) -> None:
+    ach = tmp_path / "ach.json"
+    ach.write_text(json.dumps(RUBRIC), "utf-8")
+    roster = tmp_path / "r.csv"
+    long_name = "x" * 150
+    roster.write_text(f"name,email\n{long_name},not-an-address-{long_name}\n"
+                      "Ada,ada@district.example\n", "utf-8")
+    for quiet in ([], ["-q"]):
+        out = _cli(*quiet, "issue", "-i", str(issuer.path), "-a", str(ach), "--roster",
+                   str(roster), "--out", str(tmp_path / "out"))
+        assert out.returncode == 1
+        lines = out.stderr.strip().splitlines()
+        assert lines[0].startswith(("1 issued", "0 issued")), out.stderr
+        assert len(lines) == 2 and lines[1].startswith("  line 2: ")  # not wrapped
+        assert "\x1b[" not in out.stderr

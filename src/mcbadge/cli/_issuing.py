@@ -212,7 +212,7 @@ def issue(
             if not roster.is_file():
                 fail(f"cannot read roster {roster}: no such file")
             fmt = _roster_format(encoding, column, name_from, ignore_column)
-            bar = _Bar(quiet_bar or as_json or quiet())
+            bar = _Bar(quiet_bar or as_json or quiet() or not sys.stderr.isatty())
             try:
                 with bar, _terminate_as_interrupt():
                     summary = issuer.issue_many(
@@ -230,7 +230,7 @@ def issue(
                 raise typer.Exit(getattr(exc, "code", 130)) from None
             if as_json:
                 typer.echo(json.dumps(summary.to_json(), indent=2))
-            elif not quiet():
+            else:  # even under -q: the summary and the failed rows are the run's result
                 _print_summary(summary)
             if summary.failed:
                 raise typer.Exit(EXIT_INVALID)
@@ -324,7 +324,9 @@ def _print_summary(summary: Any) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(stderr=True, highlight=False, emoji=False)
+    # a log file or a pipe gets plain lines, one per failed row, never wrapped
+    console = Console(stderr=True, highlight=False, emoji=False,
+                      soft_wrap=not sys.stderr.isatty())
     console.print(
         f"[green]{summary.issued} issued[/green], {summary.existing} already issued"
         + (f" ({summary.earlier_version} with an earlier version of the achievement)"
