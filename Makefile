@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 SHARED_PEER := ../shared/peer
 PEER        := .peer
 
-.PHONY: install lint typecheck test test-min demo bench docs clean peer
+.PHONY: install lint typecheck test test-min demo bench docs dist clean peer
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ demo: $(STAMP)
 # the documentation site (mkdocs-material; API and CLI reference generated), warnings fail
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+# the wheel and the sdist, built in isolation from pyproject.toml and checked (twine check)
+dist: $(STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+	$(BIN)/python -m twine check --strict dist/*
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py

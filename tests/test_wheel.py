@@ -82,3 +82,20 @@ def test_installed_wheel_parses_and_validates_offline(wheel: Path, tmp_path: Pat
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok OpenBadgeCredential"
+
+
+@pytest.mark.slow
+def test_dist_builds_a_wheel_and_an_sdist_that_twine_accepts(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    built = subprocess.run(  # what `make dist` does, without the isolated (downloading) env
+        [sys.executable, "-m", "build", "--no-isolation", "--outdir", str(out), str(REPO)],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert built.returncode == 0, built.stderr[-2000:]
+    files = sorted(p.name for p in out.iterdir())
+    assert any(f.endswith(".whl") for f in files) and any(f.endswith(".tar.gz") for f in files)
+    checked = subprocess.run([sys.executable, "-m", "twine", "check", "--strict",
+                              *map(str, out.iterdir())], capture_output=True, text=True,
+                             check=False)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    names = set(zipfile.ZipFile(next(out.glob("*.whl"))).namelist())
+    assert any(n.endswith("licenses/LICENSE") for n in names), sorted(names)[-5:]
