@@ -34,3 +34,8 @@ def test_docs_build_strict_and_document_every_command(tmp_path: Path) -> None:
     api = (tmp_path / "site" / "reference" / "api" / "index.html").read_text("utf-8")
     for name in ("Issuer", "issue_many", "VerificationResult", "TrustedIssuers", "bake"):
         assert name in api, name
+    # the models' fields are listed, with their types
+    for field in ("mcbadge.models.IdentityObject.identity_hash",
+                  "mcbadge.models.OpenBadgeCredential.credential_subject",
+                  "mcbadge.issuing.RosterFormat.columns"):
+        assert f'id="{field}"' in api, field
