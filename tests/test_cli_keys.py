@@ -146,3 +146,11 @@ def test_keygen_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     assert code == 0 and facts["did"].startswith("did:key:z6Mk")
     assert facts["verificationMethod"].startswith(facts["did"] + "#")
     assert facts["format"] == "multikey"
+
+
+@pytest.mark.parametrize("command", [["verify"], ["issue"], ["ledger"], ["init"], []])
+def test_help_shows_no_type_beside_a_flag(command: list[str],
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run([*command, "--help"], capsys)
+    assert code == 0
+    assert "<bool>" not in out

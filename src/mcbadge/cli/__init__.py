@@ -29,6 +29,28 @@ EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 _state = {"debug": False, "quiet": False}
 
 
+def _flags_show_no_type() -> None:
+    """Newer typer prints ``<bool>`` beside every flag in ``--help``; a flag takes no value,
+    so show nothing there (older typer has no such column: nothing to change)."""
+    from typer import core
+
+    option = getattr(core, "TyperOption", None)
+    original = getattr(option, "display_type_rich", None)
+    if option is None or original is None or getattr(original, "_mcbadge", False):
+        return
+
+    def display_type_rich(self: Any, ctx: Any) -> str | None:
+        if getattr(self, "is_flag", False) and self.metavar is None:
+            return None
+        result: str | None = original(self, ctx)
+        return result
+
+    display_type_rich._mcbadge = True  # type: ignore[attr-defined]
+    option.display_type_rich = display_type_rich
+
+
+_flags_show_no_type()
+
 _CONTROL = dict.fromkeys([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F,
                           *range(0x80, 0xA0)])
 
