@@ -45,12 +45,19 @@ def test_achievement_new_asks_in_a_terminal(monkeypatch: pytest.MonkeyPatch) -> 
     from mcbadge.cli import _documents, app
 
     monkeypatch.setattr(_documents, "_interactive", lambda: True)
-    answers = "Mentoring\nGuides new teachers.\nA mentoring log.\nNovice=Meets weekly\n\n"
+    # a mistyped level and a required level that is not one are asked again, alone:
+    # every earlier answer is kept
+    answers = ("Mentoring\nGuides new teachers.\nA mentoring log.\nNovice=Meets weekly\n"
+               "Expert without equals\nExpert=Leads the team\n\nMaster\nExpert\n")
     result = CliRunner().invoke(app, ["achievement", "new"], input=answers)
     assert result.exit_code == 0, result.output
-    ach = json.loads(result.output[result.output.index("{"):])
+    assert "got 'Expert without equals'; again" in result.output
+    assert "'Master' is not one of the levels" in result.output
+    ach = json.loads(result.output[result.output.index("{\n"):])
     assert ach["name"] == "Mentoring" and ach["criteria"]["narrative"] == "A mentoring log."
-    assert ach["resultDescription"][0]["rubricCriterionLevel"][0]["name"] == "Novice"
+    rubric = ach["resultDescription"][0]
+    assert [lvl["name"] for lvl in rubric["rubricCriterionLevel"]] == ["Novice", "Expert"]
+    assert rubric["requiredLevel"] == rubric["rubricCriterionLevel"][1]["id"]
 
 
 def test_achievement_new_mistakes(capsys: pytest.CaptureFixture[str]) -> None:

@@ -112,7 +112,22 @@ def achievement_new(
                                  show_default=False)
             if not entry:
                 break
-            levels += _pairs([entry], "a rubric level", "NAME=DESCRIPTION")
+            left, sep, right = entry.partition("=")
+            if not sep or not left.strip() or not right.strip():  # ask again for this one
+                typer.echo(f"  a rubric level is NAME=DESCRIPTION, got {entry!r}; again:",
+                           err=True)
+                continue
+            levels.append((left.strip(), right.strip()))
+        names = [n for n, _ in levels]
+        if levels and not required_level:
+            required_level = typer.prompt(
+                f"Required level for the award ({', '.join(names)}; empty for none)",
+                default="", show_default=False) or None
+        while required_level and required_level not in names:
+            typer.echo(f"  {required_level!r} is not one of the levels ({', '.join(names)});"
+                       " again:", err=True)
+            required_level = typer.prompt("Required level (empty for none)", default="",
+                                          show_default=False) or None
     try:
         data = build_achievement(
             name=name, description=description, criteria=criteria,
