@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from mcbadge.errors import ContextConflictError, ContextIntegrityError, UnknownContextError
-from mcbadge.jsonld._pins import PINNED_CONTEXTS
+from mcbadge.jsonld._pins import KNOWN_EDITIONS, PINNED_CONTEXTS
 
 __all__ = [
     "BUNDLED_CONTEXT_URLS",
@@ -74,6 +74,17 @@ def _bundled_bytes(url: str) -> bytes:
 @functools.cache
 def _bundled_parsed(url: str) -> Any:
     return json.loads(_bundled_bytes(url))
+
+
+def _known_edition(url: str, value: object) -> bool:
+    """Whether ``value`` (bytes, text or a Path) is an edition of ``url`` mcbadge knows."""
+    if isinstance(value, Path):
+        value = value.read_bytes()
+    if isinstance(value, str):
+        value = value.encode("utf-8")
+    if not isinstance(value, bytes | bytearray):
+        return False
+    return hashlib.sha256(bytes(value)).hexdigest() in KNOWN_EDITIONS.get(url, {})
 
 
 def bundled_context(url: str) -> dict[str, Any]:
@@ -125,7 +136,7 @@ class DocumentLoader:
         for url, value in (extra_contexts or {}).items():
             doc = _coerce_context(url, value)
             if url in PINNED_CONTEXTS:
-                if doc != _bundled_parsed(url):
+                if doc != _bundled_parsed(url) and not _known_edition(url, value):
                     raise ContextConflictError(
                         f"{url!r} is a bundled context; it cannot be replaced by a different "
                         "document"

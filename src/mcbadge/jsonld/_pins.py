@@ -2,6 +2,12 @@
 
 The files are byte-for-byte copies of the published contexts (provenance in
 docs/security.md). A file whose hash differs is refused at load time.
+
+A publisher may amend a context in place (1EdTech added ``endorsementJwt`` to the 3.0.3 OB
+context in June 2026 without a new URL): :data:`KNOWN_EDITIONS` lists every edition mcbadge
+knows for a URL, by digest. The bundled file is the newest; an older edition registered by a
+caller for the same URL is accepted (an amendment that only adds terms changes no other
+term's meaning).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ PINNED_CONTEXTS: dict[str, tuple[str, str]] = {
     "https://purl.imsglobal.org/spec/clr/v2p0/context.json": ("1edtech_clr_v2p0_context.json", "958ff9dc1a5a18c226579b707eac77c1ef50d7d9ab6c24e7058a3b02663f53a1"),
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.1.json": ("1edtech_ob_v3p0_context-3.0.1.json", "d582f3564282fb3b709136d28412e78e70b678b4dbc2f0221f67d84932748355"),
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json": ("1edtech_ob_v3p0_context-3.0.2.json", "00666ad080ba407687ed1846b7f5e7495f5019042b202a727de47c48a1755c53"),
-    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": ("1edtech_ob_v3p0_context-3.0.3.json", "ef2fa9c7846dce233cc166b43639027278be4ee44f00bb1d45c75de2dd0cd761"),
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": ("1edtech_ob_v3p0_context-3.0.3.2026-06.json", "3d34f4d4ef1bce691106e63798beb5e7b862ba841423f5ee1e53ab7ddf3bca84"),
     "https://purl.imsglobal.org/spec/ob/v3p0/context.json": ("1edtech_ob_v3p0_context.json", "b077fa134d909d92c1dcd1c153f2af1b244aeb415967fdc1467d7fc5dd48ac10"),
     "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json": ("1edtech_ob_v3p0_extensions.json", "146f85aa16effd7ca1da8056eb443f53ce1eca8a34186cb062832c0a97d889c3"),
     "https://w3id.org/security/data-integrity/v1": ("data-integrity-v1.jsonld", "b5d829bd09aa7c42abc6efa0c8ed7635313b5487f37ccfce3ecd149ca9418554"),
@@ -28,3 +34,13 @@ PINNED_CONTEXTS: dict[str, tuple[str, str]] = {
     "https://www.w3.org/ns/credentials/v2": ("credentials-v2.jsonld", "59955ced6697d61e03f2b2556febe5308ab16842846f5b586d7f1f7adec92734"),
     "https://www.w3.org/ns/did/v1": ("did-v1.jsonld", "62c1054bf404d6dd3a4b26b64f830fd72095f6a26edc4469908c94351352ce5f"),
 }
+
+KNOWN_EDITIONS: dict[str, dict[str, str]] = {
+    "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json": {
+        "ef2fa9c7846dce233cc166b43639027278be4ee44f00bb1d45c75de2dd0cd761":
+            "3.0.3 as first published",
+        "3d34f4d4ef1bce691106e63798beb5e7b862ba841423f5ee1e53ab7ddf3bca84":
+            "3.0.3 as amended in June 2026 (adds endorsementJwt and jti; bundled)",
+    },
+}
+"""URL -> {SHA-256 of an edition's bytes: which edition}, for contexts amended in place."""
