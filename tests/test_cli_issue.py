@@ -154,6 +154,35 @@ def test_mistakes_are_one_line_errors(
         assert len(err.strip().splitlines()) == 1, err
 
 
+@pytest.mark.parametrize(("value", "hint"), [
+    ("web.example:issuers:1", "'web.example/issuers/1'"),
+    ("web.example:issuers", "'web.example/issuers'"),
+    ("web.example:99999", "not a port number"),
+    ("bad_host.example/x", "not a domain name"),
+    ("did:web:web.example%3Aissuers:1", "not a port number"),
+])
+def test_init_did_web_refuses_a_host_that_is_not_name_and_port(
+    value: str, hint: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(["init", str(tmp_path / "w"), "--name", "PD", "--url", URL,
+                          "--did-web", value], capsys)
+    assert code != 0 and hint in err and len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err and not (tmp_path / "w" / "issuer.json").exists()
+
+
+@pytest.mark.parametrize(("value", "did"), [
+    ("web.example:8443", "did:web:web.example%3A8443"),
+    ("web.example%3A8443/issuers/1", "did:web:web.example%3A8443:issuers:1"),
+    ("https://web.example/issuers/1/", "did:web:web.example:issuers:1"),
+])
+def test_init_did_web_takes_a_port_and_a_path(
+    value: str, did: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(["init", str(tmp_path / "w"), "--name", "PD", "--url", URL,
+                        "--did-web", value], capsys)
+    assert code == 0 and did in out
+
+
 def test_init_did_web_and_publish_writes_the_did_document(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

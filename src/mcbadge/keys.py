@@ -21,6 +21,7 @@ import base64
 import functools
 import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -433,6 +434,25 @@ def save_key(
 # --------------------------------------------------------------------------- did:web
 
 
+_DNS_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def did_web_host_problem(host: str) -> str | None:
+    """Why ``host`` (a did:web's first segment, percent-decoded) is not ``NAME[:PORT]``, or
+    None. A name is DNS labels (an IDN is checked in its punycode form); a port is 1-65535."""
+    name, colon, port = host.partition(":")
+    if colon and not (port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        return f"{port!r} is not a port number"
+    try:
+        ascii_name = name.encode("idna").decode("ascii") if not name.isascii() else name
+    except UnicodeError:
+        return f"{name!r} is not a domain name"
+    labels = ascii_name.removesuffix(".").split(".")
+    if len(ascii_name) > 253 or not all(_DNS_LABEL.fullmatch(label) for label in labels):
+        return f"{name!r} is not a domain name"
+    return None
+
+
 def did_web_to_url(did: str) -> str:
     """The https URL of a did:web DID document (``/.well-known/did.json`` without a path)."""
     if not did.startswith("did:web:"):
@@ -443,8 +463,9 @@ def did_web_to_url(did: str) -> str:
     from urllib.parse import unquote
 
     host = unquote(parts[0])
-    if "/" in host or "@" in host:
-        raise KeyFormatError(f"{did!r} has an invalid host")
+    problem = did_web_host_problem(host)
+    if problem:
+        raise KeyFormatError(f"{did!r} has an invalid host: {problem}")
     path = "/".join(unquote(p) for p in parts[1:])
     if any(seg in ("", ".", "..") for seg in parts[1:]):
         raise KeyFormatError(f"{did!r} has an empty or relative path segment")

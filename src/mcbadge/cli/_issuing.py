@@ -37,7 +37,10 @@ def init(
     url: Annotated[str, typer.Option(
         "--url", help="The issuer's https web site; status lists go under URL/status/.")],
     did_web: Annotated[str | None, typer.Option(
-        "--did-web", metavar="HOST[/PATH]", help="Use a did:web id instead of a did:key.")] = None,
+        "--did-web", metavar="HOST[:PORT][/PATH]",
+        help="Use a did:web id instead of a did:key. A path is written with / "
+        "(web.example/issuers/1 is did:web:web.example:issuers:1); a colon after the host is "
+        "a port (web.example:8443 or web.example%3A8443).")] = None,
     profile_url: Annotated[str | None, typer.Option(
         "--profile-url", help="Use this https URL (where you host the profile) as the id.")] = None,
     description: Annotated[str | None, typer.Option("--description")] = None,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from mcbadge._private.files import write_atomic
 from mcbadge.errors import IssuingError, MCBadgeError
@@ -45,7 +45,14 @@ from mcbadge.issuing._ledger import (
     StatusChange,
     utc_now,
 )
-from mcbadge.keys import Ed25519Key, did_web_document, did_web_to_url, load_key, save_key
+from mcbadge.keys import (
+    Ed25519Key,
+    did_web_document,
+    did_web_host_problem,
+    did_web_to_url,
+    load_key,
+    save_key,
+)
 from mcbadge.models import Achievement, Evidence, Profile, Result
 from mcbadge.models.ob import OB_CONTEXT, VC_V2_CONTEXT
 from mcbadge.proofs import SUITES, sign
@@ -113,6 +120,17 @@ def _did_web(value: str) -> str:
         host, _, path = text.partition("/")
         if not host:
             raise IssuingError(f"--did-web needs HOST[/PATH], got {value!r}", "WORKSPACE_ERROR")
+        host = unquote(host)  # "web.example%3A8443" and "web.example:8443" alike
+        problem = did_web_host_problem(host)
+        if problem:
+            name, _, rest = host.partition(":")
+            hint = ""
+            if rest and not rest.isdigit():
+                as_path = "/".join([name, *rest.split(":"), *([path] if path else [])])
+                hint = (f"; for a path write {as_path!r} (did:web:"
+                        f"{':'.join(as_path.split('/'))}), for a port write "
+                        f"'{name}%3A8443' or '{name}:8443'")
+            raise IssuingError(f"--did-web {value!r}: {problem}{hint}", "WORKSPACE_ERROR")
         segments = [quote(host, safe="")] + [quote(s, safe="") for s in path.split("/") if s]
         did = "did:web:" + ":".join(segments)
     try:
