@@ -129,3 +129,35 @@ def test_input_is_not_modified() -> None:
     before = json.dumps(doc)
     validate_schema(doc)
     assert json.dumps(doc) == before
+
+
+@pytest.mark.parametrize(("where", "value", "pointer", "says"), [
+    # the case: the Profile branch is the one meant, not the string (IRI) branch
+    (("issuer", "image"), "https://x.example/i.png", "/issuer/image", "not of type 'object'"),
+    (("issuer", "image"), {"id": 5, "type": "Image"}, "/issuer/image/id", "not of type 'string'"),
+    (("credentialSubject", "achievement", "image"), {"type": "Image"},
+     "/credentialSubject/achievement/image", "'id' is a required property"),
+    (("issuer", "name"), 7, "/issuer/name", "not of type 'string'"),
+])
+def test_schema_errors_name_the_deepest_field(
+    where: tuple[str, ...], value: object, pointer: str, says: str
+) -> None:
+    doc = load_json(VALIDATOR / "ob30/simple.json")
+    doc["issuer"] = {"id": doc["issuer"] if isinstance(doc["issuer"], str) else
+                     doc["issuer"]["id"], "type": ["Profile"], "name": "X"}
+    doc["credentialSubject"]["achievement"].setdefault("id", "urn:uuid:a")
+    node = doc
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = value
+    errors = validate_schema(doc)
+    assert [e.pointer for e in errors] == [pointer], errors
+    assert says in errors[0].message
+
+
+def test_a_value_matching_no_branch_type_keeps_the_any_of_message() -> None:
+    doc = load_json(VALIDATOR / "ob30/simple.json")
+    doc["issuer"] = 5
+    (error,) = validate_schema(doc)
+    assert error.pointer == "/issuer"
+    assert "not valid under any of the given schemas" in error.message

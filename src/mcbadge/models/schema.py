@@ -197,11 +197,38 @@ def _adapt_vc1(
     return adapted, back
 
 
+def _branch_score(errors: list[ValidationError]) -> tuple[bool, int, int]:
+    # A branch that fails only because the value is not of its type, right where the
+    # anyOf/oneOf applies (the string form of an ``issuer`` given as an object), is the
+    # wrong branch; among the rest, the one that got deepest into the value is the one meant.
+    type_only = all(e.validator == "type" and not e.relative_path for e in errors)
+    return (not type_only, max(len(e.absolute_path) for e in errors), -len(errors))
+
+
+def deepest_errors(error: ValidationError) -> list[ValidationError]:
+    """The errors that say what is wrong: for an ``anyOf``/``oneOf`` failure, those of the
+    branch the value was meant for (recursively), so ``/issuer/image: ... is not of type
+    'object'`` rather than ``/issuer: ... is not of type 'string'``."""
+    if not error.context or error.validator not in ("anyOf", "oneOf"):
+        return [error]
+    branches: dict[Any, list[ValidationError]] = {}
+    for sub in error.context:
+        key = sub.relative_schema_path[0] if sub.relative_schema_path else None
+        branches.setdefault(key, []).append(sub)
+    best = max(branches.values(), key=_branch_score)
+    if not _branch_score(best)[0]:
+        return [error]  # no branch matches the value's type: the anyOf's own message says so
+    found: list[ValidationError] = []
+    for sub in best:
+        found.extend(deepest_errors(sub))
+    return found
+
+
 def _errors(validator: Draft201909Validator, doc: Any) -> Iterator[ValidationError]:
     for error in validator.iter_errors(doc):
-        if error.context:
+        if error.context and error.validator not in ("anyOf", "oneOf"):
             error = best_match(error.context) or error
-        yield error
+        yield from deepest_errors(error)
 
 
 def validate_schema(doc: Mapping[str, Any], schema_id: str | None = None) -> list[SchemaError]:

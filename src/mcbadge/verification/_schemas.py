@@ -19,6 +19,7 @@ from referencing import Registry
 
 from mcbadge._private.jsonutil import to_pointer
 from mcbadge.errors import FetchError, SchemaError
+from mcbadge.models.schema import deepest_errors
 
 if TYPE_CHECKING:
     from mcbadge.verification._state import Run
@@ -107,9 +108,11 @@ def fetched_schema_errors(doc: Mapping[str, Any], url: str, run: Run) -> list[Sc
         run.fetched_schemas[url] = validator
     errors: list[SchemaError] = []
     try:
-        for error in validator.iter_errors(doc):
-            errors.append(SchemaError(to_pointer(error.absolute_path), error.message[:300]))
+        for found in validator.iter_errors(doc):
+            for error in deepest_errors(found):
+                errors.append(SchemaError(to_pointer(error.absolute_path), error.message[:300]))
             if len(errors) >= MAX_ERRORS:
+                del errors[MAX_ERRORS:]
                 break
     except Exception as exc:  # an unresolvable $ref, a bad pattern: the schema's fault
         return [SchemaError("/credentialSchema", f"schema {url} cannot be applied: "
