@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from mcbadge.errors import StatusListError
 from mcbadge.keys import Ed25519Key
 from mcbadge.proofs import verify_proof
-from mcbadge.status import MIN_LIST_ENTRIES, Bitstring, bitstring_status, revocation_list_status
+from mcbadge.status import (
+    MIN_LIST_BITS,
+    MIN_LIST_ENTRIES,
+    Bitstring,
+    bitstring_status,
+    revocation_list_status,
+)
 from tests.conftest import DATA, VALIDATOR, load_json
 
 TESTLIST = json.loads((VALIDATOR / "ob30/bit-string-list/testlist").read_text())
@@ -84,7 +90,6 @@ def _encoded(raw: bytes) -> str:
 @pytest.mark.parametrize(
     ("encoded", "code"),
     [
-        (_encoded(bytes(1000)), "STATUS_LIST_LENGTH_ERROR"),
         ("u!!!!", "STATUS_LIST_DECODING_ERROR"),
         ("u" + base64.urlsafe_b64encode(b"not gzip").decode(), "STATUS_LIST_DECODING_ERROR"),
         (_encoded(bytes(16384))[:30], "STATUS_LIST_DECODING_ERROR"),
@@ -95,6 +100,17 @@ def test_bad_lists_are_typed_errors(encoded: str, code: str) -> None:
     with pytest.raises(StatusListError) as info:
         Bitstring.decode(encoded)
     assert info.value.code == code
+
+
+def test_a_short_list_decodes_and_says_it_is_short() -> None:
+    bits = Bitstring.decode(_encoded(bytes(12_500)))  # 100,000 entries (the DCC's size)
+    assert bits.entries == 100_000 and bits.bits == 100_000 and bits.short
+    assert not Bitstring.decode(_encoded(bytes(16_384)), 2).short  # 65,536 2-bit entries
+    assert Bitstring.decode(_encoded(bytes(16_384)), 2).entries == 65_536
+    with pytest.raises(StatusListError) as info:
+        Bitstring.decode(_encoded(bytes(12_500)), min_bits=MIN_LIST_BITS)
+    assert info.value.code == "STATUS_LIST_LENGTH_ERROR"
+    assert not Bitstring.new().short and Bitstring.new().bits == MIN_LIST_BITS
 
 
 def test_gzip_bomb_is_stopped() -> None:

@@ -24,6 +24,7 @@ from mcbadge.verification.policy import (
     MaxAge,
     PolicyError,
     RequireStatus,
+    StrictStatusListLength,
     TrustedIssuers,
     UnsafeStatusUnreachable,
     UnsafeUnconfirmedKeys,
@@ -303,14 +304,14 @@ def test_clock_skew_policy(issuer: Issuer) -> None:
 
 
 def _status_case(issuer: Issuer, purpose: str = "revocation", index: int = 42,
-                 **list_changes: Any) -> VerificationResult:
+                 policy: Any = None, **list_changes: Any) -> VerificationResult:
     signed = issuer.sign(issuer.credential(credentialStatus=issuer.status_entry(index, purpose)))
     docs = issuer.documents()
     listing = issuer.status_list(purpose)
     for key, value in list_changes.items():
         listing = value(listing) if callable(value) else {**listing, key: value}
     docs[issuer.list_url] = listing
-    return run(signed, issuer, fetcher=offline(docs))
+    return run(signed, issuer, fetcher=offline(docs), policy=policy)
 
 
 def test_revoked_and_suspended(issuer: Issuer) -> None:
@@ -349,9 +350,40 @@ def test_status_list_must_be_the_issuers_and_signed(issuer: Issuer) -> None:
         ("revocation_status", "STATUS_LIST_SIGNATURE_ERROR")]
 
 
-def test_short_list_and_out_of_range_index(issuer: Issuer) -> None:
-    issuer.bits = Bitstring(bytearray(1024))  # 8,192 entries: too short
-    assert failed(_status_case(issuer)) == [("revocation_status", "STATUS_LIST_LENGTH_ERROR")]
+def test_a_short_list_is_read_and_warns_and_a_strict_policy_fails_it(issuer: Issuer) -> None:
+    issuer.bits = Bitstring(bytearray(12_500))  # 100,000 entries, as the DCC publishes
+    result = _status_case(issuer)
+    assert result.verified and failed(result) == []
+    check = result.check("revocation_status")
+    assert check is not None and check.outcome == "warning"
+    assert check.problem == "STATUS_LIST_LENGTH_ERROR" and "100,000 bits" in check.message
+    strict = _status_case(issuer, policy=StrictStatusListLength())
+    assert failed(strict) == [("revocation_status", "STATUS_LIST_LENGTH_ERROR")]
+    # the bit is read whatever the length: a revoked badge on a short list is revoked
+    issuer.bits.set(42, 1)
+    for result in (_status_case(issuer), _status_case(issuer, policy=StrictStatusListLength())):
+        assert failed(result) == [("revocation_status", "CREDENTIAL_REVOKED")]
+
+
+def test_the_16_kib_minimum_counts_bits_not_entries(issuer: Issuer) -> None:
+    # 16 KiB of 2-bit statuses: 65,536 entries, exactly the minimum
+    issuer.bits = Bitstring(bytearray(16_384), status_size=2)
+    signed = issuer.sign(issuer.credential(credentialStatus={
+        **issuer.status_entry(42), "statusSize": 2,
+        "statusMessage": [{"status": "0x0", "message": "valid"},
+                          {"status": "0x1", "message": "revoked"},
+                          {"status": "0x2", "message": "x"}, {"status": "0x3", "message": "y"}],
+    }))
+    docs = {**issuer.documents(), issuer.list_url: issuer.status_list()}
+    result = run(signed, issuer, fetcher=offline(docs), policy=StrictStatusListLength())
+    assert result.check("revocation_status").outcome == "passed", result.problems  # type: ignore[union-attr]
+    issuer.bits = Bitstring(bytearray(16_383), status_size=2)  # one byte short
+    docs = {**issuer.documents(), issuer.list_url: issuer.status_list()}
+    short = run(signed, issuer, fetcher=offline(docs), policy=StrictStatusListLength())
+    assert failed(short) == [("revocation_status", "STATUS_LIST_LENGTH_ERROR")]
+
+
+def test_out_of_range_index(issuer: Issuer) -> None:
     issuer.bits = Bitstring.new()
     assert failed(_status_case(issuer, index=10**7)) == [("revocation_status", "RANGE_ERROR")]
 

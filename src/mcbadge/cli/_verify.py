@@ -102,6 +102,10 @@ def verify(
     ] = False,
     offline: Annotated[bool, typer.Option(
         "--offline", help="Fetch nothing; only --document answers.")] = False,
+    strict_status_length: Annotated[bool, typer.Option(
+        "--strict-status-length",
+        help="A status list shorter than the spec's 16 KiB fails instead of warning.")
+    ] = False,
     unsafe_status_unreachable: Annotated[bool, typer.Option(
         "--unsafe-status-unreachable",
         help="UNSAFE: an unfetchable status list is a warning (a revoked badge passes while "
@@ -129,6 +133,7 @@ def verify(
     from mcbadge.verification.policy import (
         AllOf,
         Policy,
+        StrictStatusListLength,
         TrustedIssuers,
         UnsafeStatusUnreachable,
         UnsafeUnboundIssuer,
@@ -143,6 +148,8 @@ def verify(
         except OSError as exc:
             fail(f"cannot read {path}: {exc.strerror}")
     policies: list[Policy] = []
+    if strict_status_length:
+        policies.append(StrictStatusListLength())
     if unsafe_status_unreachable:
         policies.append(UnsafeStatusUnreachable())
     if unsafe_unconfirmed_keys:

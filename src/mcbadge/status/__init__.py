@@ -30,14 +30,20 @@ from mcbadge.errors import StatusListError
 
 __all__ = [
     "MAX_LIST_BYTES",
+    "MIN_LIST_BITS",
     "MIN_LIST_ENTRIES",
     "Bitstring",
     "bitstring_status",
+    "read_bitstring_status",
     "revocation_list_status",
 ]
 
-MIN_LIST_ENTRIES = 131_072
-"""W3C Bitstring Status List minimum length (16 KiB of bits), for herd privacy."""
+MIN_LIST_BITS = 131_072
+"""W3C Bitstring Status List minimum size: the uncompressed bitstring is at least 16 KiB
+(131,072 bits, whatever the ``statusSize``), for herd privacy."""
+MIN_LIST_ENTRIES = MIN_LIST_BITS
+"""Entries in a list of 1-bit statuses at the minimum size (what :meth:`Bitstring.new`
+makes by default)."""
 MAX_LIST_BYTES = 16 * 1024 * 1024
 """Largest decompressed list accepted (128 Mi entries)."""
 
@@ -59,6 +65,17 @@ class Bitstring:
     @property
     def entries(self) -> int:
         return len(self.data) * 8 // self.status_size
+
+    @property
+    def bits(self) -> int:
+        """The bitstring's length in bits (the spec's 16 KiB minimum counts these)."""
+        return len(self.data) * 8
+
+    @property
+    def short(self) -> bool:
+        """Shorter than the spec's 16 KiB minimum (:data:`MIN_LIST_BITS`): it still reads,
+        but it gives its holders less herd privacy."""
+        return self.bits < MIN_LIST_BITS
 
     def get(self, index: int) -> int:
         if not 0 <= index < self.entries:
@@ -91,11 +108,10 @@ class Bitstring:
         return "u" + base64.urlsafe_b64encode(packed).rstrip(b"=").decode("ascii")
 
     @classmethod
-    def decode(
-        cls, encoded: str, status_size: int = 1, *, min_entries: int = MIN_LIST_ENTRIES
-    ) -> Bitstring:
+    def decode(cls, encoded: str, status_size: int = 1, *, min_bits: int = 0) -> Bitstring:
         """Decode ``encodedList`` (Bitstring: ``u``-multibase; StatusList2021: bare base64url
-        or base64)."""
+        or base64). A list shorter than ``min_bits`` bits raises ``STATUS_LIST_LENGTH_ERROR``;
+        by default any length reads (see :attr:`short`)."""
         if not isinstance(encoded, str) or not encoded:
             raise StatusListError("encodedList must be a non-empty string")
         if status_size < 1 or status_size > 64:
@@ -110,9 +126,9 @@ class Bitstring:
                 raise StatusListError("encodedList is not base64url") from None
         data = _gunzip_bounded(packed)
         bits = cls(bytearray(data), status_size)
-        if bits.entries < min_entries:
+        if bits.bits < min_bits:
             raise StatusListError(
-                f"status list has {bits.entries} entries; at least {min_entries} are required",
+                f"status list has {bits.bits} bits; at least {min_bits} are required",
                 "STATUS_LIST_LENGTH_ERROR",
             )
         return bits
@@ -142,9 +158,17 @@ def bitstring_status(list_credential: Mapping[str, Any], entry: Mapping[str, Any
     """The status value ``entry`` points at in ``list_credential`` (0 = not set).
 
     Checks what can be checked without a network or a signature: the list's type, that its
-    ``statusPurpose`` includes the entry's, the length floor and the index range. The
-    caller verifies the list credential's proof and issuer.
+    ``statusPurpose`` includes the entry's and the index range; a list of any length is read
+    (:func:`read_bitstring_status` also says whether it is shorter than the spec's minimum).
+    The caller verifies the list credential's proof and issuer.
     """
+    return read_bitstring_status(list_credential, entry)[0]
+
+
+def read_bitstring_status(
+    list_credential: Mapping[str, Any], entry: Mapping[str, Any]
+) -> tuple[int, Bitstring]:
+    """(status value, the decoded list) for ``entry`` in ``list_credential``."""
     if not isinstance(list_credential, Mapping) or not isinstance(entry, Mapping):
         raise StatusListError("a status list credential and its entry must be JSON objects")
     types = _types(list_credential.get("type"))
@@ -169,7 +193,7 @@ def bitstring_status(list_credential: Mapping[str, Any], entry: Mapping[str, Any
         raise StatusListError(f"statusListIndex must be a non-negative integer, got {raw_index!r}",
                               "RANGE_ERROR")
     bits = Bitstring.decode(subject.get("encodedList"), size)  # type: ignore[arg-type]
-    return bits.get(int(text))
+    return bits.get(int(text)), bits
 
 
 def revocation_list_status(

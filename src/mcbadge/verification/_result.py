@@ -35,7 +35,7 @@ PROBLEMS: Mapping[str, str] = {
     "STATUS_LIST_SIGNATURE_ERROR": "a status list's own proof does not verify",
     "STATUS_LIST_ISSUER_MISMATCH": "a status list is not issued by the credential's issuer",
     "STATUS_LIST_ID_MISMATCH": "a status list is not served at the URL its id names",
-    "STATUS_LIST_LENGTH_ERROR": "a status list is shorter than 131,072 entries",
+    "STATUS_LIST_LENGTH_ERROR": "a status list is shorter than 16 KiB (131,072 bits)",
     "STATUS_LIST_PURPOSE_ERROR": "a status list does not serve the entry's purpose",
     "STATUS_LIST_DECODING_ERROR": "a status list's encodedList cannot be decoded",
     "STATUS_LIST_EXPIRED": "a status list's validUntil has passed",

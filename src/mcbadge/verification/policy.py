@@ -68,6 +68,7 @@ __all__ = [
     "PolicyFailure",
     "RequireStatus",
     "Settings",
+    "StrictStatusListLength",
     "TrustedIssuers",
     "UnsafeStatusUnreachable",
     "UnsafeUnboundIssuer",
@@ -90,6 +91,7 @@ class Settings:
     clock_skew_set: bool = False
     allowed_suites: frozenset[str] | None = None
     unsafe_status_unreachable: bool = False
+    strict_status_list_length: bool = False
     unsafe_unconfirmed_keys: bool = False
     unsafe_unbound_issuer: bool = False
     trusted_issuers: list[frozenset[str]] = field(default_factory=list)
@@ -340,6 +342,20 @@ class ClockSkew(Policy):
 
     def __repr__(self) -> str:
         return f"ClockSkew({self.skew.total_seconds():g})"
+
+
+class StrictStatusListLength(Policy):
+    """A status list shorter than the spec's 16 KiB (131,072 bits) fails the status check
+    (``STATUS_LIST_LENGTH_ERROR``) instead of warning. Lists that large are what the spec
+    requires; some issuers publish shorter ones (the DCC's have 100,000 entries)."""
+
+    sets_only = True
+
+    def configure(self, settings: Settings) -> None:
+        settings.strict_status_list_length = True
+
+    def __repr__(self) -> str:
+        return "StrictStatusListLength()"
 
 
 class UnsafeStatusUnreachable(Policy):

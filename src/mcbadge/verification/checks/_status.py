@@ -19,7 +19,7 @@ from mcbadge.errors import (
 from mcbadge.jsonld._plain import check_plain_form
 from mcbadge.jsonld._view import check_signed_view
 from mcbadge.models import DateTimeZ
-from mcbadge.status import bitstring_status, revocation_list_status
+from mcbadge.status import MIN_LIST_BITS, read_bitstring_status, revocation_list_status
 from mcbadge.verification._result import Check, Outcome
 from mcbadge.verification._state import Run, State, as_list, issuer_id, types_of
 from mcbadge.verification.checks._base import VerifierCheck
@@ -194,15 +194,20 @@ def _bitstring(issuer: str | None, entry: Mapping[str, Any], run: Run, purpose: 
     if problem is not None:
         return problem
     try:
-        value = bitstring_status(listing, entry)
+        value, bits = read_bitstring_status(listing, entry)
     except StatusListError as exc:
         return "failed", f"status list {url}: {exc.message}", exc.code
     except MCBadgeError as exc:
         return "failed", f"status list {url}: {exc.message}", "STATUS_LIST_DECODING_ERROR"
     index = entry.get("statusListIndex")
-    if value:
+    if value:  # the bit is read whatever the list's length: a revoked badge is revoked
         code, word = _SET[purpose]
         return "failed", f"{word} (status list {url}, index {index})", code
+    if bits.short:
+        outcome: Outcome = "failed" if run.settings.strict_status_list_length else "warning"
+        return (outcome, f"not {_SET[purpose][1]} (status list {url}, index {index}), but the "
+                f"list is {bits.bits:,} bits, shorter than the {MIN_LIST_BITS:,} (16 KiB) the "
+                "spec requires for herd privacy", "STATUS_LIST_LENGTH_ERROR")
     return "passed", f"not {_SET[purpose][1]} (status list {url}, index {index})", None
 
 
