@@ -52,12 +52,15 @@ def test_keygen_with_seed_is_deterministic_and_private(tmp_path: Path, capsys: p
     assert "exists" in err
 
 
-@pytest.mark.parametrize(("kind", "fmt"), [("p256", "pem"), ("rsa", "jwk"), ("ed25519", "pem")])
+@pytest.mark.parametrize(("kind", "fmt"), [("p256", "pem"), ("p384", "jwk"), ("rsa", "jwk"), ("ed25519", "pem")])
 def test_keygen_types_and_formats(kind: str, fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "k"
-    code, _, _ = run(["keygen", "--type", kind, "--format", fmt, "-o", str(path)], capsys)
+    code, out, _ = run(["keygen", "--type", kind, "--format", fmt, "-o", str(path)], capsys)
     assert code == 0
-    load_key(path)
+    key = load_key(path)
+    if kind in ("p256", "p384"):  # an EC key prints its did:key (zDn... / z82...)
+        assert json.loads(out)["did"] == key.did  # type: ignore[union-attr]
+        assert key.did.startswith({"p256": "did:key:zDn", "p384": "did:key:z82"}[kind])
 
 
 @pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022", "Ed25519Signature2020"])

@@ -38,6 +38,8 @@ from mcbadge._private.files import write_atomic
 from mcbadge._private.multibase import (
     ED25519_PRIV,
     ED25519_PUB,
+    P256_PUB,
+    P384_PUB,
     multibase_decode,
     multibase_encode,
 )
@@ -55,6 +57,7 @@ __all__ = [
     "key_to_jwk",
     "load_key",
     "parse_key",
+    "public_key_from_any_multibase",
     "public_key_from_multibase",
     "save_key",
     "serialize_key",
@@ -204,16 +207,18 @@ class Ed25519Key:
 
 
 def did_key_document(did: str) -> dict[str, Any]:
-    """Resolve an Ed25519 did:key locally to its DID document (no network)."""
+    """Resolve an Ed25519, P-256 or P-384 did:key locally to its DID document (no network)."""
     prefix = "did:key:"
     if not did.startswith(prefix):
         raise KeyFormatError(f"{did!r} is not a did:key")
     multibase = did[len(prefix):].split("#", 1)[0]
-    key = Ed25519Key.from_public_multibase(multibase)
-    vm = key.to_multikey()
+    key = public_key_from_any_multibase(multibase)
+    vm = (key.to_multikey() if isinstance(key, Ed25519Key) else
+          {"id": f"{prefix}{multibase}#{multibase}", "type": "Multikey",
+           "controller": f"{prefix}{multibase}", "publicKeyMultibase": multibase})
     return {
         "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
-        "id": key.did,
+        "id": prefix + multibase,
         "verificationMethod": [vm],
         "authentication": [vm["id"]],
         "assertionMethod": [vm["id"]],
@@ -241,7 +246,7 @@ def _b64url_decode(text: str) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class JwtKey:
-    """A P-256 (ES256) or RSA (RS256) key, used only for VC-JWT."""
+    """A P-256 (ES256), P-384 (ES384) or RSA (RS256) key, used only for VC-JWT."""
 
     alg: str
     public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey
@@ -254,10 +259,13 @@ class JwtKey:
                 ec.SECP256R1()
             )
             return cls("ES256", priv.public_key(), priv)
+        if kind == "p384":
+            priv = ec.generate_private_key(ec.SECP384R1())
+            return cls("ES384", priv.public_key(), priv)
         if kind == "rsa":
             priv = rsa.generate_private_key(public_exponent=65537, key_size=2048)
             return cls("RS256", priv.public_key(), priv)
-        raise KeyFormatError(f"unknown key type {kind!r}: use ed25519, p256 or rsa")
+        raise KeyFormatError(f"unknown key type {kind!r}: use ed25519, p256, p384 or rsa")
 
     @property
     def has_private(self) -> bool:
@@ -271,14 +279,16 @@ class JwtKey:
     def to_jwk(self, *, include_private: bool = False) -> dict[str, Any]:
         if isinstance(self.public_key, ec.EllipticCurvePublicKey):
             nums = self.public_key.public_numbers()
+            size = (self.public_key.curve.key_size + 7) // 8
             jwk: dict[str, Any] = {
-                "kty": "EC", "crv": "P-256",
-                "x": _b64url(nums.x.to_bytes(32, "big")), "y": _b64url(nums.y.to_bytes(32, "big")),
+                "kty": "EC", "crv": _CURVE_NAMES[self.public_key.curve.name],
+                "x": _b64url(nums.x.to_bytes(size, "big")),
+                "y": _b64url(nums.y.to_bytes(size, "big")),
             }
             if include_private:
                 priv = self.private_key()
                 assert isinstance(priv, ec.EllipticCurvePrivateKey)
-                jwk["d"] = _b64url(priv.private_numbers().private_value.to_bytes(32, "big"))
+                jwk["d"] = _b64url(priv.private_numbers().private_value.to_bytes(size, "big"))
             return jwk
         rnums = self.public_key.public_numbers()
         jwk = {"kty": "RSA", "n": _b64url(_int_bytes(rnums.n)), "e": _b64url(_int_bytes(rnums.e))}
@@ -292,8 +302,55 @@ class JwtKey:
         return jwk
 
 
+    @property
+    def public_key_multibase(self) -> str:
+        """``zDn...`` (P-256) or ``z82...`` (P-384): the Multikey encoding (compressed point)."""
+        public = self.public_key
+        if not isinstance(public, ec.EllipticCurvePublicKey):
+            raise KeyFormatError("an RSA key has no Multikey form")
+        prefix = P256_PUB if public.curve.name == "secp256r1" else P384_PUB
+        return multibase_encode(prefix + public.public_bytes(Encoding.X962,
+                                                             PublicFormat.CompressedPoint))
+
+    @property
+    def did(self) -> str:
+        """The key's did:key identifier (P-256 / P-384 only)."""
+        return f"did:key:{self.public_key_multibase}"
+
+    @property
+    def verification_method(self) -> str:
+        return f"{self.did}#{self.public_key_multibase}"
+
+
 AnyKey = Ed25519Key | JwtKey
 """Any key mcbadge signs with."""
+
+_CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384"}
+_EC_CURVES: dict[str, tuple[str, ec.EllipticCurve]] = {
+    "P-256": ("ES256", ec.SECP256R1()), "P-384": ("ES384", ec.SECP384R1()),
+}
+_EC_MULTICODECS: dict[bytes, tuple[str, ec.EllipticCurve, int]] = {
+    P256_PUB: ("ES256", ec.SECP256R1(), 33), P384_PUB: ("ES384", ec.SECP384R1(), 49),
+}
+
+
+def public_key_from_any_multibase(value: str) -> AnyKey:
+    """The public key in an Ed25519 (``z6Mk``), P-256 (``zDn``) or P-384 (``z82``) Multikey
+    value."""
+    try:
+        raw = multibase_decode(value)
+    except ValueError as exc:
+        raise KeyFormatError(f"not a Multikey public key: {exc}") from None
+    for prefix, (alg, curve, length) in _EC_MULTICODECS.items():
+        if raw.startswith(prefix):
+            if len(raw) != len(prefix) + length:
+                raise KeyFormatError(f"{value[:16]}... has the wrong length for its curve")
+            try:
+                point = ec.EllipticCurvePublicKey.from_encoded_point(curve, raw[len(prefix):])
+            except ValueError:
+                raise KeyFormatError(f"{value[:16]}... is not a point on {curve.name}") from None
+            return JwtKey(alg, point)
+    return Ed25519Key.from_public_multibase(value)
 
 
 def _int_bytes(value: int) -> bytes:
@@ -327,12 +384,13 @@ def key_from_jwk(jwk: Mapping[str, Any]) -> AnyKey:
                 return Ed25519Key.from_seed(_b64url_decode(jwk["d"]))
             public = Ed25519PublicKey.from_public_bytes(_b64url_decode(jwk["x"]))
             return Ed25519Key(public)
-        if kty == "EC" and jwk.get("crv") == "P-256":
-            pub = ec.EllipticCurvePublicNumbers(_int(jwk["x"]), _int(jwk["y"]), ec.SECP256R1())
+        if kty == "EC" and jwk.get("crv") in _EC_CURVES:
+            alg, curve = _EC_CURVES[jwk["crv"]]
+            pub = ec.EllipticCurvePublicNumbers(_int(jwk["x"]), _int(jwk["y"]), curve)
             if "d" in jwk:
                 priv = ec.EllipticCurvePrivateNumbers(_int(jwk["d"]), pub).private_key()
-                return JwtKey("ES256", priv.public_key(), priv)
-            return JwtKey("ES256", pub.public_key())
+                return JwtKey(alg, priv.public_key(), priv)
+            return JwtKey(alg, pub.public_key())
         if kty == "RSA":
             rpub = rsa.RSAPublicNumbers(_int(jwk["e"]), _int(jwk["n"]))
             if "d" in jwk:
@@ -352,10 +410,12 @@ def _from_cryptography(obj: object) -> AnyKey:
         return Ed25519Key(obj.public_key(), obj)
     if isinstance(obj, Ed25519PublicKey):
         return Ed25519Key(obj)
-    if isinstance(obj, ec.EllipticCurvePrivateKey) and isinstance(obj.curve, ec.SECP256R1):
-        return JwtKey("ES256", obj.public_key(), obj)
-    if isinstance(obj, ec.EllipticCurvePublicKey) and isinstance(obj.curve, ec.SECP256R1):
-        return JwtKey("ES256", obj)
+    curve = getattr(obj, "curve", None)
+    alg = _EC_CURVES.get(_CURVE_NAMES.get(getattr(curve, "name", ""), ""), ("", None))[0]
+    if isinstance(obj, ec.EllipticCurvePrivateKey) and alg:
+        return JwtKey(alg, obj.public_key(), obj)
+    if isinstance(obj, ec.EllipticCurvePublicKey) and alg:
+        return JwtKey(alg, obj)
     if isinstance(obj, rsa.RSAPrivateKey):
         return JwtKey("RS256", obj.public_key(), obj)
     if isinstance(obj, rsa.RSAPublicKey):

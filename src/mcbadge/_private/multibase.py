@@ -7,6 +7,8 @@ _INDEX = {c: i for i, c in enumerate(_ALPHABET)}
 
 ED25519_PUB = b"\xed\x01"  # multicodec 0xed, varint-encoded
 ED25519_PRIV = b"\x80\x26"  # multicodec 0x1300, varint-encoded
+P256_PUB = b"\x80\x24"  # multicodec 0x1200 (p256-pub), compressed point: did:key:zDn...
+P384_PUB = b"\x81\x24"  # multicodec 0x1201 (p384-pub), compressed point: did:key:z82...
 
 
 _CHUNK = 58**10  # ten base58 digits per big-integer division

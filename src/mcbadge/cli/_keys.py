@@ -19,6 +19,7 @@ from mcbadge.proofs import SUITES, sign, sign_jwt
 class KeyType(StrEnum):
     ed25519 = "ed25519"
     p256 = "p256"
+    p384 = "p384"
     rsa = "rsa"
 
 
@@ -50,7 +51,7 @@ def keygen(
     fmt: Annotated[
         KeyFormat | None,
         typer.Option(
-            "--format", help="multikey (Ed25519 default), jwk, or pem (P-256/RSA default)."
+            "--format", help="multikey (Ed25519 default), jwk, or pem (P-256/P-384/RSA default)."
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
@@ -80,12 +81,20 @@ def keygen(
     if as_json:
         facts = ({"alg": "EdDSA", "did": key.did, "verificationMethod": key.verification_method,
                   "publicKeyMultibase": key.public_key_multibase}
-                 if isinstance(key, Ed25519Key) else {"alg": key.alg})
+                 if isinstance(key, Ed25519Key) else {"alg": key.alg, **_ec_facts(key)})
         typer.echo(json.dumps({**facts, "file": str(output), "format": chosen.value}, indent=2))
     elif isinstance(key, Ed25519Key):
         typer.echo(key.did)
     else:
-        typer.echo(json.dumps({"alg": key.alg, "file": str(output)}))
+        typer.echo(json.dumps({"alg": key.alg, **_ec_facts(key), "file": str(output)}))
+
+
+def _ec_facts(key: JwtKey) -> dict[str, str]:
+    """did:key facts of a P-256 / P-384 key (an RSA key has none)."""
+    if key.alg == "RS256":
+        return {}
+    return {"did": key.did, "verificationMethod": key.verification_method,
+            "publicKeyMultibase": key.public_key_multibase}
 
 
 @app.command("sign", rich_help_panel="Keys and signing")

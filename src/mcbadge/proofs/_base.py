@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from mcbadge.errors import KeyFormatError, MCBadgeError
 from mcbadge.jsonld import DocumentLoader
-from mcbadge.keys import Ed25519Key, did_key_document
+from mcbadge.keys import AnyKey, Ed25519Key, did_key_document, public_key_from_any_multibase
 
 KeyResolver = Callable[[str], Ed25519Key]
 """Maps a ``verificationMethod`` id to the public key it names (raises if it cannot)."""
@@ -76,12 +76,23 @@ def now_created() -> str:
 
 
 @functools.lru_cache(maxsize=1024)
-def resolve_did_key(verification_method: str) -> Ed25519Key:
-    """Resolve a ``did:key:z6Mk...#z6Mk...`` verification method locally (memoized: the
-    answer is a pure function of the string)."""
+def resolve_did_key_any(verification_method: str) -> AnyKey:
+    """Resolve a did:key verification method (Ed25519 ``z6Mk``, P-256 ``zDn``, P-384
+    ``z82``) locally; memoized: the answer is a pure function of the string."""
     did, _, fragment = verification_method.partition("#")
     doc = did_key_document(did)
     vm = doc["verificationMethod"][0]
     if fragment and vm["id"] != verification_method:
         raise KeyFormatError(f"{verification_method!r} is not the key of {did}")
-    return Ed25519Key.from_public_multibase(vm["publicKeyMultibase"], controller=did)
+    if vm["publicKeyMultibase"].startswith("z6Mk"):
+        return Ed25519Key.from_public_multibase(vm["publicKeyMultibase"], controller=did)
+    return public_key_from_any_multibase(vm["publicKeyMultibase"])
+
+
+def resolve_did_key(verification_method: str) -> Ed25519Key:
+    """Resolve a ``did:key:z6Mk...#z6Mk...`` verification method locally (the Ed25519 keys
+    the EdDSA suites use; :func:`resolve_did_key_any` also reads P-256 and P-384)."""
+    key = resolve_did_key_any(verification_method)
+    if not isinstance(key, Ed25519Key):
+        raise KeyFormatError(f"{verification_method!r} is not an Ed25519 did:key")
+    return key

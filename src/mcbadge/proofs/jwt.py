@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 from mcbadge._private.jsonutil import loads_strict
 from mcbadge.errors import MCBadgeError, ModelValidationError
 from mcbadge.keys import AnyKey, Ed25519Key, key_from_jwk, key_to_jwk
-from mcbadge.proofs._base import ProofError, resolve_did_key
+from mcbadge.proofs._base import ProofError, resolve_did_key_any
 
 __all__ = ["JwtParts", "JwtResult", "decode_jwt", "sign_jwt", "verify_jwt"]
 
@@ -87,9 +87,17 @@ def _sign_bytes(key: AnyKey, data: bytes) -> bytes:
         return key.sign(data)
     private = key.private_key()
     if isinstance(private, ec.EllipticCurvePrivateKey):
-        r, s = decode_dss_signature(private.sign(data, ec.ECDSA(hashes.SHA256())))
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+        size, digest = _ec_params(private.curve)
+        r, s = decode_dss_signature(private.sign(data, ec.ECDSA(digest)))
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
     return private.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+
+def _ec_params(curve: ec.EllipticCurve) -> tuple[int, hashes.HashAlgorithm]:
+    """(bytes per signature half, hash) for ES256 (P-256) or ES384 (P-384), RFC 7518 3.4."""
+    if curve.name == "secp384r1":
+        return 48, hashes.SHA384()
+    return 32, hashes.SHA256()
 
 
 def _verify_bytes(key: AnyKey, alg: str, signature: bytes, data: bytes) -> bool:
@@ -100,12 +108,13 @@ def _verify_bytes(key: AnyKey, alg: str, signature: bytes, data: bytes) -> bool:
     public = key.public_key
     try:
         if isinstance(public, ec.EllipticCurvePublicKey):
-            if len(signature) != 64:
+            size, digest = _ec_params(public.curve)
+            if len(signature) != 2 * size:
                 return False
             der = encode_dss_signature(
-                int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+                int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
             )
-            public.verify(der, data, ec.ECDSA(hashes.SHA256()))
+            public.verify(der, data, ec.ECDSA(digest))
         else:
             assert isinstance(public, rsa.RSAPublicKey)
             public.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
@@ -219,7 +228,7 @@ def verify_jwt(token: str | bytes, resolve_key: JwtKeyResolver | None = None) ->
     if "typ" in header and header["typ"] != "JWT":
         return _fail("INVALID_SIGNATURE", f"typ must be JWT, got {header['typ']!r}", header=header)
     alg = header.get("alg")
-    if alg not in ("EdDSA", "ES256", "RS256"):
+    if alg not in ("EdDSA", "ES256", "ES384", "RS256"):
         return _fail("INVALID_SIGNATURE", f"unsupported alg {alg!r}", header=header)
     try:
         if isinstance(header.get("jwk"), dict):
@@ -228,7 +237,7 @@ def verify_jwt(token: str | bytes, resolve_key: JwtKeyResolver | None = None) ->
                              header=header)
             key = key_from_jwk(header["jwk"])
         elif isinstance(header.get("kid"), str):
-            key = (resolve_key or resolve_did_key)(header["kid"])
+            key = (resolve_key or resolve_did_key_any)(header["kid"])
         else:
             return _fail("INVALID_SIGNATURE", "the header names no key (kid or jwk)",
                          header=header, credential=credential)

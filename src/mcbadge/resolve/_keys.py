@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from mcbadge.errors import FetchError, KeyFormatError, KeyResolutionError, MCBadgeError
 from mcbadge.keys import AnyKey, Ed25519Key, did_web_to_url, key_from_jwk, key_to_jwk
-from mcbadge.proofs import resolve_did_key
+from mcbadge.proofs._base import resolve_did_key_any
 from mcbadge.resolve._fetch import Fetcher
 
 DID_ACCEPT = "application/did+json, application/did+ld+json, application/json"
@@ -150,7 +150,7 @@ class KeyDirectory:
             raise KeyResolutionError("the proof names no verificationMethod")
         if method.startswith("did:key:"):
             try:
-                key = resolve_did_key(method)
+                key = resolve_did_key_any(method)
             except KeyFormatError as exc:
                 raise KeyResolutionError(f"{method}: {exc.message}") from None
             return ResolvedKey(key, method, method.partition("#")[0], None, True)
