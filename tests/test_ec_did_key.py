@@ -109,3 +109,58 @@ def test_p384_jwk_round_trips_and_signs_es384() -> None:
     header = json.loads(__import__("base64").urlsafe_b64decode(
         sign_jwt(_credential(key.did), again, kid=key.verification_method).split(".")[0] + "=="))
     assert header["alg"] == "ES384"
+
+
+# -- a header jwk and no kid (openbadgeslib's VC-JWTs) -----------------------------------------
+
+def _header(token: str) -> dict[str, Any]:
+    import base64
+    return json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+
+
+@pytest.mark.parametrize("kind", ["p256", "p384", "ed25519"])
+def test_a_header_jwk_without_kid_binds_to_its_own_did_key(kind: str) -> None:
+    from mcbadge.keys import Ed25519Key
+
+    key: Any = Ed25519Key.generate() if kind == "ed25519" else JwtKey.generate(kind)
+    token = sign_jwt(_credential(key.did), key, embed_jwk=True)
+    assert "kid" not in _header(token) and "jwk" in _header(token)
+    result = mcbadge.verify(token, now=NOW, fetcher=offline())
+    assert result.verified, result.problems
+    # a header key that is not the issuer's own did:key is refused
+    other: Any = Ed25519Key.generate() if kind == "ed25519" else JwtKey.generate(kind)
+    forged = sign_jwt(_credential(key.did), other, embed_jwk=True)
+    check = mcbadge.verify(forged, now=NOW, fetcher=offline()).check("issuer_binding")
+    assert check is not None and check.problem == "ISSUER_BINDING_ERROR"
+
+
+def _did_web_doc(did: str, key: JwtKey, relationship: str = "assertionMethod") -> dict[str, Any]:
+    return {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/jwk/v1"],
+        "id": did,
+        "verificationMethod": [{"id": f"{did}#k1", "type": "JsonWebKey", "controller": did,
+                                "publicKeyJwk": key.to_jwk()}],
+        relationship: ["#k1"],
+    }
+
+
+def test_a_header_jwk_binds_to_a_did_web_that_lists_it_for_assertions() -> None:
+    did = "did:web:badges.ec.example:issuers:1"
+    url = "https://badges.ec.example/issuers/1/did.json"
+    key = JwtKey.generate("p256")
+    token = sign_jwt(_credential(did), key)  # a P-256 key with no kid embeds its jwk
+    assert "kid" not in _header(token)
+    good = mcbadge.verify(token, now=NOW, fetcher=offline({url: _did_web_doc(did, key)}))
+    assert good.verified, good.problems
+    # listed, but only for authentication: not an assertion key
+    auth_only = offline({url: _did_web_doc(did, key, "authentication")})
+    check = mcbadge.verify(token, now=NOW, fetcher=auth_only).check("issuer_binding")
+    assert check is not None and check.problem == "ISSUER_BINDING_ERROR"
+    # the document lists another key: refused
+    other = offline({url: _did_web_doc(did, JwtKey.generate("p256"))})
+    check = mcbadge.verify(token, now=NOW, fetcher=other).check("issuer_binding")
+    assert check is not None and check.problem == "ISSUER_BINDING_ERROR"
+    # the document cannot be fetched: unconfirmed, which fails by default
+    missing = mcbadge.verify(token, now=NOW, fetcher=offline())
+    assert not missing.verified
+    assert missing.check("issuer_binding").problem == "ISSUER_KEY_UNCONFIRMED"  # type: ignore[union-attr]

@@ -9,7 +9,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mcbadge.errors import FetchError, KeyFormatError, KeyResolutionError, MCBadgeError
-from mcbadge.keys import AnyKey, Ed25519Key, did_web_to_url, key_from_jwk, key_to_jwk
+from mcbadge.keys import (
+    AnyKey,
+    Ed25519Key,
+    did_key_document,
+    did_web_to_url,
+    key_from_jwk,
+    key_to_jwk,
+)
 from mcbadge.proofs._base import resolve_did_key_any
 from mcbadge.resolve._fetch import Fetcher
 
@@ -236,6 +243,49 @@ class KeyDirectory:
                     except MCBadgeError:
                         continue
         return False
+
+    def did_lists_for_assertion(self, did: str, key: AnyKey) -> str | None:
+        """The id of the verification method under which ``did``'s DID document lists
+        ``key`` for ``assertionMethod``, or None. A did:key lists exactly its own key. Raises
+        KeyResolutionError when the DID cannot be resolved."""
+        if did.startswith("did:key:"):
+            try:
+                own = resolve_did_key_any(did)
+            except KeyFormatError as exc:
+                raise KeyResolutionError(f"{did}: {exc.message}") from None
+            return did_key_document(did)["assertionMethod"][0] if same_key(own, key) else None
+        if not did.startswith("did:web:"):
+            name = did.split(":")[1] if did.count(":") >= 2 else did
+            raise KeyResolutionError(f"unsupported DID method did:{name} ({did})")
+        try:
+            url = did_web_to_url(did)
+            doc = self.fetcher.get_json(url, accept=DID_ACCEPT)
+        except KeyFormatError as exc:
+            raise KeyResolutionError(exc.message) from None
+        except FetchError as exc:
+            raise KeyResolutionError(f"cannot resolve {did}: {exc.message}",
+                                     "DID_WEB_UNRESOLVED") from None
+        if not isinstance(doc, Mapping) or doc.get("id") != did:
+            raise KeyResolutionError(f"{url} is not the DID document of {did}",
+                                     "DID_WEB_UNRESOLVED")
+        for entry in _ids(doc.get("assertionMethod")):
+            if isinstance(entry, Mapping):
+                vm: Mapping[str, Any] | None = entry
+                ref = entry.get("id")
+            else:
+                ref = _absolute(entry, did)
+                vm = _find_method(doc, ref, did) if isinstance(ref, str) else None
+            if vm is None:
+                continue
+            controller = vm.get("controller", did)
+            if controller != did:
+                continue  # a key another controller holds is not the issuer's own
+            try:
+                if same_key(_key_from_method(vm, str(ref)), key):
+                    return str(_absolute(ref, did))
+            except MCBadgeError:
+                continue
+        return None
 
     def jwks_lists(self, issuer: str, key: AnyKey, kid: str | None) -> bool:
         """Whether ``https://{authority of issuer}/.well-known/jwks.json`` holds ``key``.

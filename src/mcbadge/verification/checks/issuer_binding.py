@@ -3,7 +3,7 @@ for the purpose of making assertions (``assertionMethod``)."""
 
 from __future__ import annotations
 
-from mcbadge.errors import FetchError
+from mcbadge.errors import FetchError, KeyResolutionError
 from mcbadge.resolve import ResolvedKey
 from mcbadge.verification._result import Check, Outcome
 from mcbadge.verification._state import Run, State, issuer_id
@@ -21,6 +21,8 @@ def bind_key(issuer: str | None, resolved: ResolvedKey, run: Run,
     if issuer is None:
         return "failed", "the credential names no issuer id", "ISSUER_BINDING_ERROR"
     if issuer.startswith("did:"):
+        if method == "jwk":  # a header key, no kid: the issuer's DID document must list it
+            return _bind_header_key_to_did(issuer, resolved, run, unconfirmed)
         if resolved.controller != issuer:
             return ("failed", f"key {method} is controlled by {resolved.controller or 'nobody'},"
                     f" not the issuer {issuer}", "ISSUER_BINDING_ERROR")
@@ -55,6 +57,22 @@ def bind_key(issuer: str | None, resolved: ResolvedKey, run: Run,
     return (outcome, f"the issuer id {issuer} cannot be resolved, so nothing ties key "
             f"{method} to it (anyone could have signed it); UnsafeUnboundIssuer() accepts it",
             "ISSUER_BINDING_ERROR")
+
+
+def _bind_header_key_to_did(issuer: str, resolved: ResolvedKey, run: Run,
+                            unconfirmed: Outcome) -> Verdict:
+    try:
+        run.check_deadline("the issuer's DID document could be fetched")
+        listed = run.keys.did_lists_for_assertion(issuer, resolved.key)
+    except KeyResolutionError as exc:
+        if exc.code == "DID_WEB_UNRESOLVED":
+            return (unconfirmed, f"could not confirm the JWT's header key with {issuer}: "
+                    f"{exc.message}", "ISSUER_KEY_UNCONFIRMED")
+        return "failed", exc.message, "ISSUER_BINDING_ERROR"
+    if listed is None:
+        return ("failed", f"the JWT's header key is not one {issuer} lists under "
+                "assertionMethod", "ISSUER_BINDING_ERROR")
+    return "passed", f"the JWT's header key is {listed}, an assertion key of {issuer}", None
 
 
 def _bind_jwk(issuer: str, resolved: ResolvedKey, run: Run, kid: str | None,
