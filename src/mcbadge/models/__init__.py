@@ -48,6 +48,7 @@ from mcbadge.models.ob import (
     RevocationListStatus,
     RubricCriterionLevel,
     TermsOfUse,
+    VcIssuer,
     VerifiableCredential,
 )
 from mcbadge.models.schema import SCHEMA_IDS, validate_schema
@@ -86,6 +87,7 @@ __all__ = [
     "RubricCriterionLevel",
     "SchemaError",
     "TermsOfUse",
+    "VcIssuer",
     "VerifiableCredential",
     "identity_hash",
     "parse_credential",

@@ -53,6 +53,7 @@ __all__ = [
     "RevocationListStatus",
     "RubricCriterionLevel",
     "TermsOfUse",
+    "VcIssuer",
     "VerifiableCredential",
 ]
 
@@ -452,6 +453,17 @@ class EndorsementSubject(_Typed):
 # --------------------------------------------------------------------------- credentials
 
 
+class VcIssuer(OBModel):
+    """The issuer object of a plain W3C VC: an ``id``, and whatever else it says (a
+    ``type`` is optional; an OB credential's issuer is a :class:`Profile`)."""
+
+    id: str
+    type: OneOrMany[str] | None = None
+    name: str | None = None
+
+    _required_when_parsed: ClassVar[tuple[str, ...]] = ("id",)
+
+
 class VerifiableCredential(_Typed):
     """A W3C Verifiable Credential (Data Model 2.0; 1.1 documents are read too).
 
@@ -465,7 +477,9 @@ class VerifiableCredential(_Typed):
     type: OneOrMany[str] = _types("VerifiableCredential")
     name: str | None = None
     description: str | None = None
-    issuer: Profile | str
+    issuer: Profile | VcIssuer | str
+    """An OB :class:`Profile` when the object is typed ``Profile``; a plain VC's issuer object
+    needs only an ``id`` (:class:`VcIssuer`)."""
     valid_from: DateTimeZ | None = None
     valid_until: DateTimeZ | None = None
     issuance_date: DateTimeZ | None = None
@@ -474,11 +488,13 @@ class VerifiableCredential(_Typed):
     proof: OneOrMany[Proof] | None = None
     credential_schema: OneOrMany[CredentialSchema] | None = None
     credential_status: OneOrMany[AnyStatus] | None = None
-    refresh_service: RefreshService | None = None
+    refresh_service: OneOrMany[RefreshService] | None = None
     terms_of_use: OneOrMany[TermsOfUse] | None = None
 
     _type_markers: ClassVar[tuple[str, ...]] = ("VerifiableCredential",)
     _required_when_parsed: ClassVar[tuple[str, ...]] = ("@context", "type")
+    _ob_rules: ClassVar[bool] = False
+    """OB 3.0 / CLR 2.0 rules (``validFrom`` required in a VC 2.0 document) apply."""
 
     @classmethod
     def _build_defaults(cls, data: dict[str, Any]) -> dict[str, Any]:
@@ -491,8 +507,10 @@ class VerifiableCredential(_Typed):
     @model_validator(mode="after")
     def _check_dates(self) -> VerifiableCredential:
         v2 = self.is_vc2
-        if v2 and self.valid_from is None and self.issuance_date is None:
-            raise ValueError("a VC 2.0 credential needs 'validFrom'")
+        if self._ob_rules and v2 and self.valid_from is None and self.issuance_date is None:
+            raise ValueError(f"an {type(self).__name__} needs 'validFrom'")
+        if self._ob_rules and len(self.refresh_service or ()) > 1:
+            raise ValueError(f"an {type(self).__name__} has at most one 'refreshService'")
         if not v2 and self.issuance_date is None and self.valid_from is None:
             raise ValueError("a VC 1.1 credential needs 'issuanceDate'")
         return self
@@ -504,7 +522,7 @@ class VerifiableCredential(_Typed):
 
     @property
     def issuer_id(self) -> str:
-        """The issuer's id, whether ``issuer`` is a URI or a Profile."""
+        """The issuer's id, whether ``issuer`` is a URI or an object."""
         return self.issuer if isinstance(self.issuer, str) else self.issuer.id
 
     @property
@@ -554,6 +572,7 @@ class OpenBadgeCredential(VerifiableCredential):
 
     context: OneOrMany[str | dict[str, Any]] = _contexts(VC_V2_CONTEXT, OB_CONTEXT)
     type: OneOrMany[str] = _types("VerifiableCredential", "OpenBadgeCredential")
+    issuer: Profile | str
     credential_subject: AchievementSubject
     image: Image | str | None = None
     awarded_date: DateTimeZ | None = None
@@ -562,6 +581,7 @@ class OpenBadgeCredential(VerifiableCredential):
     evidence: list[Evidence] | None = None
 
     _type_markers = ("OpenBadgeCredential", "AchievementCredential")
+    _ob_rules = True
     _required_when_parsed = ("@context", "id", "type")
 
     @classmethod
@@ -627,11 +647,13 @@ class EndorsementCredential(VerifiableCredential):
 
     context: OneOrMany[str | dict[str, Any]] = _contexts(VC_V2_CONTEXT, OB_CONTEXT)
     type: OneOrMany[str] = _types("VerifiableCredential", "EndorsementCredential")
+    issuer: Profile | str
     name: str | None = None
     credential_subject: EndorsementSubject
     awarded_date: DateTimeZ | None = None
 
     _type_markers = ("EndorsementCredential",)
+    _ob_rules = True
     @classmethod
     def _build_defaults(cls, data: dict[str, Any]) -> dict[str, Any]:
         if not _present(cls, data, "name"):
@@ -656,6 +678,7 @@ class ClrCredential(VerifiableCredential):
 
     context: OneOrMany[str | dict[str, Any]] = _contexts(VC_V2_CONTEXT, CLR_CONTEXT, OB_CONTEXT)
     type: OneOrMany[str] = _types("VerifiableCredential", "ClrCredential")
+    issuer: Profile | str
     name: str
     credential_subject: ClrSubject
     description: str | None = None
@@ -666,6 +689,7 @@ class ClrCredential(VerifiableCredential):
     partial: StrictBool | None = None
 
     _type_markers = ("ClrCredential",)
+    _ob_rules = True
     _required_when_parsed = ("@context", "id", "type")
 
 
