@@ -122,3 +122,26 @@ def test_the_peer_refuses_white_space_ids_too(space: str, tmp_path: Path) -> Non
     path.write_text(json.dumps(doc), "utf-8")
     result = _node("sign.mjs", "--seed", SEED.hex(), "--suite", "eddsa-rdfc-2022", str(path))
     assert result.returncode != 0  # safe mode: data loss, as in mcbadge
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_a_vc11_badge_mcbadge_signs_the_peer_verifies_and_the_reverse(
+    suite: str, tmp_path: Path
+) -> None:
+    doc = _credential("VC 1.1 era")
+    doc["@context"] = ["https://www.w3.org/2018/credentials/v1", doc["@context"][1]]
+    doc["issuanceDate"] = doc.pop("validFrom")
+    ours = sign(doc, KEY, suite=suite)
+    assert ours["@context"][-1] == "https://w3id.org/security/data-integrity/v2"
+    path = tmp_path / "signed.json"
+    path.write_text(json.dumps(ours), "utf-8")
+    result = _node("verify.mjs", str(path))
+    report = json.loads(result.stdout)
+    assert result.returncode == 0, report["errors"]
+    unsigned = tmp_path / "unsigned.json"
+    unsigned.write_text(json.dumps(doc), "utf-8")
+    theirs = _node("sign.mjs", "--seed", SEED.hex(), "--suite", suite, str(unsigned))
+    assert theirs.returncode == 0, theirs.stderr
+    signed = json.loads(theirs.stdout)
+    assert signed["@context"] == ours["@context"]  # the peer adds the same context
+    assert verify_proof(signed, signed["proof"]).verified

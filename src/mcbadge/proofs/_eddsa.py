@@ -3,17 +3,40 @@ canonical form: proof configuration, hashing layout, signing, and checking."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Mapping
 from typing import Any
 
 from mcbadge._private.multibase import multibase_decode, multibase_encode
 from mcbadge.errors import MCBadgeError
-from mcbadge.jsonld import DocumentLoader, default_document_loader
+from mcbadge.jsonld import (
+    BUNDLED_CONTEXT_URLS,
+    DocumentLoader,
+    bundled_context,
+    default_document_loader,
+)
 from mcbadge.keys import Ed25519Key
 from mcbadge.proofs._base import KeyResolver, ProofOptions, ProofResult, now_created
 
 _FAIL = "PROOF_VERIFICATION_ERROR"
+DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
+
+
+def _defines_data_integrity(context: Any) -> bool:
+    """Whether one ``@context`` entry defines the ``DataIntegrityProof`` term."""
+    if isinstance(context, Mapping):
+        return "DataIntegrityProof" in context
+    if isinstance(context, str) and context in BUNDLED_CONTEXT_URLS:
+        return _bundled_defines_data_integrity(context)
+    return False
+
+
+@functools.lru_cache(maxsize=64)
+def _bundled_defines_data_integrity(url: str) -> bool:
+    inner = bundled_context(url).get("@context")
+    return any(_defines_data_integrity(c) for c in (inner if isinstance(inner, list) else [inner])
+               if isinstance(c, Mapping))
 
 
 class EddsaSuite:
@@ -31,8 +54,17 @@ class EddsaSuite:
         return proof.get("type") == "DataIntegrityProof" and proof.get("cryptosuite") == self.name
 
     def prepare(self, document: Mapping[str, Any]) -> dict[str, Any]:
-        """The document to sign (a suite may need to add its context)."""
-        return dict(document)
+        """The document to sign: as given when its contexts define ``DataIntegrityProof``
+        (VC 2.0 does); else, as jsonld-signatures does, with the Data Integrity v2 context
+        appended (a VC 1.1 document), so the proof's terms are not lost. For eddsa-jcs-2022
+        the proof's ``@context`` is the document's, so it defines them too."""
+        if self.proof_type != "DataIntegrityProof":
+            return dict(document)
+        ctx = document.get("@context")
+        contexts = list(ctx) if isinstance(ctx, list) else [ctx] if ctx is not None else []
+        if not contexts or any(_defines_data_integrity(c) for c in contexts):
+            return dict(document)
+        return {**document, "@context": [*contexts, DATA_INTEGRITY_V2]}
 
     def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader) -> bytes:
         raise NotImplementedError
