@@ -44,3 +44,44 @@ def test_adding_a_proof_keeps_the_first_valid() -> None:
     two = sign(one, second, loader=LOADER)
     assert len(two["proof"]) == 2
     assert all(verify_proof(two, p, loader=LOADER).verified for p in two["proof"])
+
+
+@pytest.mark.parametrize("name", ["signedProofChain1.json", "signedProofChain2.json"])
+def test_every_proof_of_a_w3c_proof_chain_verifies(name: str) -> None:
+    doc = load_json(V / "proof-set-chain" / name)
+    assert any("previousProof" in p for p in doc["proof"])
+    for proof in doc["proof"]:
+        assert verify_proof(doc, proof, loader=LOADER).verified, proof.get("id")
+
+
+def test_a_chained_proof_signs_over_the_proofs_it_names() -> None:
+    doc = copy.deepcopy(load_json(V / "proof-set-chain/signedProofChain2.json"))
+    chained = [p for p in doc["proof"] if "previousProof" in p]
+    # a change to a previous proof breaks the proof chained to it
+    doc["proof"][0]["created"] = "2024-01-01T00:00:00Z"
+    assert not verify_proof(doc, chained[0], loader=LOADER).verified
+    # the last proof names only the third, so it still holds
+    assert verify_proof(doc, chained[1], loader=LOADER).verified
+
+
+@pytest.mark.parametrize("previous", [
+    "urn:uuid:not-in-the-document",
+    ["urn:uuid:26329423-bec9-4b2e-88cb-a7c7d9dc4544", "urn:uuid:missing"],
+    [], 5,
+])
+def test_a_previous_proof_that_is_not_there_fails_with_a_reason(previous: object) -> None:
+    doc = copy.deepcopy(load_json(V / "proof-set-chain/signedProofChain1.json"))
+    last = doc["proof"][-1]
+    last["previousProof"] = previous
+    result = verify_proof(doc, last, loader=LOADER)
+    assert not result.verified and "previousProof" in result.message
+
+
+def test_a_chain_pointing_at_itself_or_a_removed_proof_fails() -> None:
+    doc = copy.deepcopy(load_json(V / "proof-set-chain/signedProofChain1.json"))
+    last = doc["proof"][-1]
+    removed = {**doc, "proof": [last]}  # the proofs it chains to were stripped
+    assert not verify_proof(removed, last, loader=LOADER).verified
+    last["id"] = "urn:uuid:self"
+    last["previousProof"] = "urn:uuid:self"
+    assert not verify_proof(doc, last, loader=LOADER).verified

@@ -21,6 +21,33 @@ from mcbadge.proofs._base import KeyResolver, ProofOptions, ProofResult, now_cre
 
 _FAIL = "PROOF_VERIFICATION_ERROR"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
+MAX_PROOFS = 32
+"""Most proofs in one document whose chain is followed."""
+
+
+class _PreviousProofs(list[Any]):
+    """The proofs a chained proof names in ``previousProof``: kept in the hashed document."""
+
+
+def previous_proofs(document: Mapping[str, Any], proof: Mapping[str, Any]) -> _PreviousProofs | str:
+    """The proofs of ``document`` that ``proof.previousProof`` names (VC Data Integrity 1.0,
+    4.3: a chained proof signs the document with those proofs in it), or why not."""
+    wanted = proof.get("previousProof")
+    ids = [wanted] if isinstance(wanted, str) else wanted if isinstance(wanted, list) else None
+    if not ids or not all(isinstance(i, str) for i in ids):
+        return "previousProof must be a proof id or a list of them"
+    existing = document.get("proof")
+    proofs = existing if isinstance(existing, list) else [existing]
+    if len(proofs) > MAX_PROOFS:
+        return f"more than {MAX_PROOFS} proofs; the chain is not followed"
+    found = _PreviousProofs()
+    for wanted_id in ids:
+        match = [p for p in proofs if isinstance(p, Mapping) and p.get("id") == wanted_id
+                 and p is not proof]
+        if len(match) != 1:
+            return f"previousProof {wanted_id!r:.80} is not one proof of this document"
+        found.append(match[0])
+    return found
 
 
 def _defines_data_integrity(context: Any) -> bool:
@@ -75,9 +102,15 @@ class EddsaSuite:
         proof_config: Mapping[str, Any],
         loader: DocumentLoader | None = None,
     ) -> bytes:
-        """SHA-256(canonical proof config) || SHA-256(canonical document without proof)."""
+        """SHA-256(canonical proof config) || SHA-256(canonical document without proof).
+
+        A document whose ``proof`` is :data:`_PREVIOUS` -tagged (see :meth:`unsecured_for`)
+        keeps the previous proofs a chained proof signs over."""
         loader = loader or default_document_loader()
         unsecured = {k: v for k, v in document.items() if k != "proof"}
+        previous = document.get("proof")
+        if isinstance(previous, _PreviousProofs):
+            unsecured["proof"] = list(previous)
         return (
             hashlib.sha256(self.canonicalize(proof_config, loader)).digest()
             + hashlib.sha256(self.canonicalize(unsecured, loader)).digest()
@@ -117,6 +150,11 @@ class EddsaSuite:
         config = {k: v for k, v in proof.items() if k != "proofValue"}
         if "@context" in document:
             config["@context"] = document["@context"]
+        if "previousProof" in proof:
+            chained = previous_proofs(document, proof)
+            if isinstance(chained, str):
+                return chained
+            unsecured["proof"] = chained
         return unsecured, config
 
     def verify_proof(
