@@ -262,3 +262,21 @@ def test_the_cache_is_bounded_and_drops_expired_entries(
     now[0] += 10_000
     f._cache.expire()
     assert len(f._cache) == 0
+
+
+def test_a_credential_is_fetched_as_json_or_as_a_vc_jwt(server: tuple[str, ssl.SSLContext]) -> None:
+    base, ctx = server
+    token = "eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl"
+    route("/list-jwt", token.encode() + b"\n", headers={"Content-Type": "application/vc+jwt"})
+    route("/list-json", {"id": "l"}, headers={"Content-Type": "application/vc+ld+json"})
+    route("/list-junk", b"<html>", headers={"Content-Type": "text/html"})
+    f = fetcher(ctx)
+    assert f.get_credential(f"{base}/list-jwt") == token
+    assert f.get_credential(f"{base}/list-json") == {"id": "l"}
+    with pytest.raises(FetchError, match="neither JSON nor a VC-JWT"):
+        f.get_credential(f"{base}/list-junk")
+    hits = len(Handler.hits)
+    assert f.get_credential(f"{base}/list-jwt") == token  # cached
+    assert len(Handler.hits) == hits
+    assert Fetcher(documents={"https://l.example/1": token}, offline=True).get_credential(
+        "https://l.example/1") == token

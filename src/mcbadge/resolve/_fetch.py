@@ -25,6 +25,10 @@ from mcbadge.errors import FetchError
 
 logger = logging.getLogger("mcbadge.resolve")
 
+CREDENTIAL_ACCEPT = ("application/vc+ld+json, application/vc+jwt;q=0.9, application/jwt;q=0.8, "
+                     "application/ld+json;q=0.7, application/json;q=0.6")
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}")
+
 JSON_TYPES = frozenset({
     "application/json", "application/ld+json", "application/did+json",
     "application/did+ld+json", "application/vc+ld+json", "application/jwk-set+json",
@@ -238,6 +242,39 @@ class Fetcher:
             value = json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError):
             raise FetchError(f"{url} did not return valid JSON", url) from None
+        self._remember(url, value, len(body), max_age, ttl)
+        return value
+
+    def get_credential(self, url: str, *, ttl: float | None = None,
+                       accept: str = CREDENTIAL_ACCEPT) -> Any:
+        """GET a credential that may be published as JSON or as a compact VC-JWT (status
+        lists: openbadgeslib publishes only JWTs). Returns the parsed JSON, or the JWT as a
+        ``str``; cached like :meth:`get_json`."""
+        if url in self.documents:
+            given = self.documents[url]
+            if isinstance(given, str | bytes):
+                text = given.decode("utf-8", "replace") if isinstance(given, bytes) else given
+                if _COMPACT_JWS.fullmatch(text.strip()):
+                    return text.strip()
+            return self.get_json(url, ttl=ttl)
+        with self._lock:
+            hit = self._cache.get(url)
+        if hit is not None:
+            return hit[1]
+        body, max_age = self._get(url, accept, any_type=True)
+        stripped = body.strip()
+        if _COMPACT_JWS.fullmatch(stripped.decode("ascii", "replace")):
+            value: Any = stripped.decode("ascii")
+        else:
+            try:
+                value = json.loads(body)
+            except (ValueError, UnicodeDecodeError, RecursionError):
+                raise FetchError(f"{url} returned neither JSON nor a VC-JWT", url) from None
+        self._remember(url, value, len(body), max_age, ttl)
+        return value
+
+    def _remember(self, url: str, value: Any, size: int, max_age: float | None,
+                  ttl: float | None) -> None:
         lifetime = max_age if max_age is not None else ttl if ttl is not None else self.default_ttl
         if lifetime > 0:
             with self._lock:
@@ -246,8 +283,7 @@ class Fetcher:
                     while len(self._cache) >= self.cache_entries:
                         self._cache.popitem()
                 with contextlib.suppress(ValueError):  # larger than the whole cache: not kept
-                    self._cache[url] = (self._clock() + lifetime, value, len(body) + 64)
-        return value
+                    self._cache[url] = (self._clock() + lifetime, value, size + 64)
 
     def get_bytes(self, url: str, *, accept: str = "*/*") -> bytes:
         """GET ``url`` under the policy and return its body, whatever its type (not cached).

@@ -18,7 +18,10 @@ from mcbadge.errors import (
 )
 from mcbadge.jsonld._plain import check_plain_form
 from mcbadge.jsonld._view import check_signed_view
+from mcbadge.keys import key_from_jwk
 from mcbadge.models import DateTimeZ
+from mcbadge.proofs.jwt import verify_jwt
+from mcbadge.resolve import ResolvedKey
 from mcbadge.status import MIN_LIST_BITS, read_bitstring_status, revocation_list_status
 from mcbadge.verification._result import Check, Outcome
 from mcbadge.verification._state import Run, State, as_list, issuer_id, types_of
@@ -120,11 +123,13 @@ def _unreachable(run: Run, message: str, problem: str = "STATUS_LIST_NOT_FOUND")
     return outcome, message, problem
 
 
-def _fetch(url: Any, run: Run) -> tuple[Any, Verdict | None]:
+def _fetch(url: Any, run: Run, *, jwt: bool = False) -> tuple[Any, Verdict | None]:
     if not isinstance(url, str) or not url:
         return None, ("failed", "the status entry names no list URL", "STATUS_LIST_NOT_FOUND")
     try:
         run.check_deadline(f"status list {url} could be fetched")
+        if jwt:
+            return run.fetcher.get_credential(url), None
         return run.fetcher.get_json(url), None
     except FetchError as exc:
         return None, _unreachable(run, f"status list {url} could not be fetched: {exc.message};"
@@ -179,18 +184,58 @@ def _secured_list(listing: Mapping[str, Any], url: str, issuer: str | None,
     return None
 
 
+def _jwt_list(token: str, url: str, issuer: str | None,
+              run: Run) -> tuple[Mapping[str, Any] | None, Verdict | None]:
+    """A status list published as a VC-JWT: its signature, issuer and key, as for a
+    credential. (the list credential, None) or (None, why not)."""
+    allowed = run.settings.allowed_suites
+    if allowed is not None and "jwt" not in allowed:
+        return None, ("failed", f"status list {url} is a VC-JWT, which the policy does not "
+                      "allow", "STATUS_LIST_SIGNATURE_ERROR")
+    result = verify_jwt(token, run.keys.jwt_key)
+    if not result.verified or result.credential is None:
+        return None, ("failed", f"status list {url} (VC-JWT): {result.message}",
+                      "STATUS_LIST_SIGNATURE_ERROR")
+    listing = result.credential
+    list_issuer = issuer_id(listing)
+    if list_issuer != issuer:
+        return None, ("failed", f"status list {url} is issued by {list_issuer}, not {issuer}",
+                      "STATUS_LIST_ISSUER_MISMATCH")
+    header = result.header
+    kid = header.get("kid") if isinstance(header.get("kid"), str) else None
+    try:
+        signer = (ResolvedKey(key_from_jwk(header["jwk"]), "jwk", None)
+                  if isinstance(header.get("jwk"), Mapping) else run.keys.resolve(str(kid)))
+    except MCBadgeError as exc:
+        return None, ("failed", f"status list {url}: {exc.message}",
+                      "STATUS_LIST_SIGNATURE_ERROR")
+    verdict, why, _ = bind_key(list_issuer, signer, run, kid)
+    if verdict == "failed":
+        return None, ("failed", f"status list {url}: {why}", "STATUS_LIST_SIGNATURE_ERROR")
+    return listing, None
+
+
 def _bitstring(issuer: str | None, entry: Mapping[str, Any], run: Run, purpose: str) -> Verdict:
     url = entry.get("statusListCredential")
-    listing, problem = _fetch(url, run)
+    listing, problem = _fetch(url, run, jwt=True)
     if problem is not None:
         return problem
     assert isinstance(url, str)
+    secured: Verdict | None = None
+    if isinstance(listing, str):  # published as a VC-JWT (openbadgeslib does only this)
+        listing, secured = _jwt_list(listing, url, issuer, run)
+        if secured is not None:
+            return secured
+        jwt = True
+    else:
+        jwt = False
     if not isinstance(listing, Mapping):
         return "failed", f"{url} is not a status list credential", "STATUS_LIST_DECODING_ERROR"
     if listing.get("id") is not None and listing.get("id") != urldefrag(url)[0]:
         return ("failed", f"the list fetched from {url} says its id is {listing.get('id')!r:.80}"
                 "; a list must be served at its own id", "STATUS_LIST_ID_MISMATCH")
-    problem = _secured_list(listing, url, issuer, run) or _window(listing, url, run)
+    problem = (None if jwt else _secured_list(listing, url, issuer, run)) or _window(
+        listing, url, run)
     if problem is not None:
         return problem
     try:
