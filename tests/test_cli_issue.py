@@ -252,7 +252,11 @@ def test_init_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
                         "--profile-url", f"{URL}/issuer.json", "--json"], capsys)
     info = json.loads(out)
     assert code == 0 and info["id"] == info["host"] == f"{URL}/issuer.json"
-    assert info["verificationMethod"] == f"{URL}/issuer.json#key-1"
+    assert info["verificationMethod"].startswith(f"{URL}/keys/z6Mk")
+    code, out, _ = run(["init", str(tmp_path / "e"), "--name", "PD", "--url", URL,
+                        "--profile-url", f"{URL}/issuer.json", "--embedded-key", "--json"],
+                       capsys)
+    assert code == 0 and json.loads(out)["verificationMethod"] == f"{URL}/issuer.json#key-1"
 
 
 @pytest.mark.skipif(NODE is None or not (PEER / "node_modules").is_dir(),

@@ -91,17 +91,47 @@ def test_did_web_issuer_verifies_through_its_did_document(tmp_path: Path) -> Non
         assert result.check("issuer_binding").outcome == "passed"
 
 
-def test_https_issuer_verifies_through_its_profile(tmp_path: Path) -> None:
+def test_https_issuer_key_is_a_document_of_its_own_by_default(tmp_path: Path) -> None:
     profile_url = f"{URL}/issuer.json"
     with Issuer.create(tmp_path / "h", name="PD", url=URL, profile_url=profile_url) as web:
         assert web.id == profile_url
+        key_url = web.key_document_url()
+        assert key_url == f"{URL}/keys/{web.key.public_key_multibase}.json"
+        assert web.verification_method == key_url
+        profile = web.profile_document()
+        assert profile["assertionMethod"] == [key_url]
+        assert "verificationMethod" not in profile  # the key is not inside the profile
+        key_doc = web.key_document()
+        assert key_doc["id"] == key_url and key_doc["controller"] == profile_url
+        assert key_doc["type"] == "Multikey"
+        written = web.publish_documents(tmp_path / "site")
+        assert set(written) == {profile_url, key_url}
+        badge = web.issue(ACHIEVEMENT, "did:example:educator")
+        assert badge["proof"]["verificationMethod"] == key_url
+        docs = {u: p.read_text("utf-8") for u, p in written.items()}
+        result = verify(badge, fetcher=published(web, tmp_path / "site", **docs))
+        assert result.verified, result.problems
+        # a key document whose controller the profile does not list is not the issuer's
+        stray = published(web, tmp_path / "site3", **{key_url: docs[key_url],
+                          profile_url: {**profile, "assertionMethod": []}})
+        assert "ISSUER_BINDING_ERROR" in verify(badge, fetcher=stray).problems
+        # without the key document the key is nowhere to be found
+        bare = verify(badge, fetcher=published(web, tmp_path / "site2",
+                                               **{profile_url: docs[profile_url]}))
+        assert bare.problems == ["VERIFICATION_METHOD_NOT_FOUND"]
+
+
+def test_https_issuer_with_the_key_embedded_verifies_through_its_profile(tmp_path: Path) -> None:
+    profile_url = f"{URL}/issuer.json"
+    with Issuer.create(tmp_path / "h", name="PD", url=URL, profile_url=profile_url,
+                       embedded_key=True) as web:
         profile = web.profile_document()
         assert profile["assertionMethod"] == [f"{profile_url}#key-1"]
+        assert web.key_document_url() is None
         badge = web.issue(ACHIEVEMENT, "did:example:educator")
         result = verify(badge, fetcher=published(web, tmp_path / "site",
                                                  **{profile_url: profile}))
         assert result.verified, result.problems
-        # without the profile the key is nowhere to be found
         bare = verify(badge, fetcher=published(web, tmp_path / "site2"))
         assert bare.problems == ["VERIFICATION_METHOD_NOT_FOUND"]
 

@@ -43,6 +43,9 @@ def init(
         "a port (web.example:8443 or web.example%3A8443).")] = None,
     profile_url: Annotated[str | None, typer.Option(
         "--profile-url", help="Use this https URL (where you host the profile) as the id.")] = None,
+    embedded_key: Annotated[bool, typer.Option(
+        "--embedded-key", help="With --profile-url: put the key inside the profile (#key-1) "
+        "instead of a key document of its own (fewer verifiers can use it).")] = False,
     description: Annotated[str | None, typer.Option("--description")] = None,
     email: Annotated[str | None, typer.Option("--email", help="A contact address.")] = None,
     suite: Annotated[str, typer.Option("--suite", help="Default proof suite.")] =
@@ -58,6 +61,7 @@ def init(
 
     issuer = Issuer.create(
         directory, name=name, url=url, did_web=did_web, profile_url=profile_url,
+        embedded_key=embedded_key,
         description=description, email=email, suite=suite, status_base_url=status_base_url,
     )
     if as_json:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from mcbadge._private.files import write_atomic
 from mcbadge.errors import IssuingError, MCBadgeError
@@ -161,7 +161,9 @@ class Issuer:
 
     The issuer id is a did:key of the signing key by default; pass ``did_web="host/path"``
     for a did:web (host :meth:`did_document`), or ``profile_url=`` for an https issuer id
-    (host :meth:`profile_document` there). ``url`` is the issuer's web site: the status
+    (host :meth:`profile_document` there, and the key document :meth:`key_document` beside
+    it, at ``keys/<multibase>.json``; ``embedded_key=True`` puts the key inside the profile
+    instead, which fewer verifiers can use). ``url`` is the issuer's web site: the status
     lists are published under ``{url}/status/`` unless ``status_base_url`` says otherwise.
     """
 
@@ -191,6 +193,7 @@ class Issuer:
         suite: str = "eddsa-rdfc-2022",
         status_list_size: int = 131_072,
         key: Ed25519Key | None = None,
+        embedded_key: bool = False,
     ) -> Issuer:
         """Make a new workspace at ``path`` (a new or empty folder) with a new key."""
         root = Path(path)
@@ -216,7 +219,10 @@ class Issuer:
             method = f"{issuer_id}#key-1"
         elif profile_url:
             issuer_id = _https(profile_url, "profile_url")
-            method = f"{issuer_id}#key-1"
+            # the key as a document of its own, with a controller (what DCC's verifier-core
+            # and jsonld-signatures can use); embedded_key keeps the older #key-1 layout
+            method = (f"{issuer_id}#key-1" if embedded_key else
+                      urljoin(issuer_id, f"keys/{key.public_key_multibase}.json"))
         else:
             issuer_id = key.did
             method = key.verification_method
@@ -333,12 +339,32 @@ class Issuer:
         URL: it lists the signing key so verifiers can bind it to the issuer."""
         doc: dict[str, Any] = {"@context": [VC_V2_CONTEXT, OB_CONTEXT], **self.config["profile"]}
         if self.id.startswith("https://"):
-            doc["verificationMethod"] = [{
-                "id": self.verification_method, "type": "Multikey", "controller": self.id,
-                "publicKeyMultibase": self.key.public_key_multibase,
-            }]
+            if self.key_document_url() is None:  # the older layout: the key inside
+                doc["verificationMethod"] = [{
+                    "id": self.verification_method, "type": "Multikey", "controller": self.id,
+                    "publicKeyMultibase": self.key.public_key_multibase,
+                }]
             doc["assertionMethod"] = [self.verification_method]
         return doc
+
+    def key_document_url(self) -> str | None:
+        """Where an https issuer's key document is served (None: the key is inside the
+        profile, the layout of workspaces made with ``embedded_key``)."""
+        method = self.verification_method
+        if not self.id.startswith("https://") or "#" in method:
+            return None
+        return method
+
+    def key_document(self) -> dict[str, Any]:
+        """The signing key as a Multikey document of its own, controlled by the issuer; host
+        it at :meth:`key_document_url` (the profile lists it under ``assertionMethod``)."""
+        if self.key_document_url() is None:
+            raise IssuingError(f"{self.id} has no separate key document", "WORKSPACE_ERROR")
+        return {
+            "@context": ["https://w3id.org/security/multikey/v1"],
+            "id": self.verification_method, "type": "Multikey", "controller": self.id,
+            "publicKeyMultibase": self.key.public_key_multibase,
+        }
 
     # -- issuing ---------------------------------------------------------------------
 
@@ -541,6 +567,10 @@ class Issuer:
             url, doc = self.did_web_url(), self.did_document()
         elif self.id.startswith("https://"):
             url, doc = self.id, self.profile_document()
+            key_url = self.key_document_url()
+            if key_url is not None:
+                return {url: _publish(Path(directory), url, doc),
+                        key_url: _publish(Path(directory), key_url, self.key_document())}
         else:
             return {}
         return {url: _publish(Path(directory), url, doc)}
