@@ -1,5 +1,6 @@
 """``schema``: the 1EdTech JSON Schemas (the formal OB schema, else its JSON-LD adaptation),
-every ``1EdTechJsonSchemaValidator2019`` the credential declares, and the typed model.
+every ``1EdTechJsonSchemaValidator2019`` the credential declares, the typed model, and the
+VC Data Model 2.0 rules the schemas leave out (``verification/_data_model.py``).
 Runs after the signature: a declared schema is fetched only for a credential whose proof
 holds."""
 
@@ -11,6 +12,7 @@ from typing import Any
 from mcbadge.errors import ModelValidationError
 from mcbadge.models import parse_credential
 from mcbadge.models.schema import SCHEMA_IDS, validate_schema
+from mcbadge.verification._data_model import data_model_errors
 from mcbadge.verification._result import Check
 from mcbadge.verification._schemas import fetched_schema_errors
 from mcbadge.verification._state import State, as_list, kind_of
@@ -77,6 +79,7 @@ class SchemaCheck(VerifierCheck):
                 errors += fetched_schema_errors(doc, url, state.run)
         for view in views[1:]:
             errors += validate_schema(view, FORMAL_OB if formal == [] else ADAPTED_SCHEMA[kind])
+        errors += data_model_errors(state.document)
         if errors or model_errors:
             found = [*errors, *model_errors]
             first = found[0]
