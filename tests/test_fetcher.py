@@ -280,3 +280,13 @@ def test_a_credential_is_fetched_as_json_or_as_a_vc_jwt(server: tuple[str, ssl.S
     assert len(Handler.hits) == hits
     assert Fetcher(documents={"https://l.example/1": token}, offline=True).get_credential(
         "https://l.example/1") == token
+
+
+def test_a_cached_vc_jwt_is_not_json_to_get_json(server: tuple[str, ssl.SSLContext]) -> None:
+    base, ctx = server
+    route("/jwt-then-json", b"eyJhbGciOiJFZERTQSJ9.eyJpc3MiOiJ4In0.c2lnbmF0dXJl",
+          headers={"Content-Type": "application/vc+jwt"})
+    f = fetcher(ctx)
+    assert isinstance(f.get_credential(f"{base}/jwt-then-json"), str)
+    with pytest.raises(FetchError, match="valid JSON"):
+        f.get_json(f"{base}/jwt-then-json")

@@ -236,6 +236,8 @@ class Fetcher:
         with self._lock:
             hit = self._cache.get(url)
         if hit is not None:
+            if isinstance(hit[1], str):  # a VC-JWT get_credential cached: not JSON
+                raise FetchError(f"{url} did not return valid JSON", url)
             return hit[1]
         body, max_age = self._get(url, accept)
         try:

@@ -176,6 +176,18 @@ class KeyDirectory:
 
     def _did_web(self, method: str) -> ResolvedKey:
         did = method.partition("#")[0]
+        url, doc = self._did_web_document(did)
+        vm = _find_method(doc, method, did)
+        if vm is None:
+            raise KeyResolutionError(f"the DID document of {did} does not list {method}",
+                                     "VERIFICATION_METHOD_NOT_FOUND")
+        controller = vm.get("controller", did)
+        return ResolvedKey(_key_from_method(vm, method), method,
+                           controller if isinstance(controller, str) else None, url,
+                           _listed_for_assertion(doc, method, did, required=True))
+
+    def _did_web_document(self, did: str) -> tuple[str, Mapping[str, Any]]:
+        """(its URL, the DID document of ``did``), or KeyResolutionError."""
         try:
             url = did_web_to_url(did)
         except KeyFormatError as exc:
@@ -188,14 +200,7 @@ class KeyDirectory:
         if not isinstance(doc, Mapping) or doc.get("id") != did:
             raise KeyResolutionError(f"{url} is not the DID document of {did}",
                                      "DID_WEB_UNRESOLVED")
-        vm = _find_method(doc, method, did)
-        if vm is None:
-            raise KeyResolutionError(f"the DID document of {did} does not list {method}",
-                                     "VERIFICATION_METHOD_NOT_FOUND")
-        controller = vm.get("controller", did)
-        return ResolvedKey(_key_from_method(vm, method), method,
-                           controller if isinstance(controller, str) else None, url,
-                           _listed_for_assertion(doc, method, did, required=True))
+        return url, doc
 
     def _url_method(self, method: str) -> ResolvedKey:
         base = method.partition("#")[0]
@@ -257,17 +262,7 @@ class KeyDirectory:
         if not did.startswith("did:web:"):
             name = did.split(":")[1] if did.count(":") >= 2 else did
             raise KeyResolutionError(f"unsupported DID method did:{name} ({did})")
-        try:
-            url = did_web_to_url(did)
-            doc = self.fetcher.get_json(url, accept=DID_ACCEPT)
-        except KeyFormatError as exc:
-            raise KeyResolutionError(exc.message) from None
-        except FetchError as exc:
-            raise KeyResolutionError(f"cannot resolve {did}: {exc.message}",
-                                     "DID_WEB_UNRESOLVED") from None
-        if not isinstance(doc, Mapping) or doc.get("id") != did:
-            raise KeyResolutionError(f"{url} is not the DID document of {did}",
-                                     "DID_WEB_UNRESOLVED")
+        _, doc = self._did_web_document(did)
         for entry in _ids(doc.get("assertionMethod")):
             if isinstance(entry, Mapping):
                 vm: Mapping[str, Any] | None = entry
