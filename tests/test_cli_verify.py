@@ -117,3 +117,12 @@ def test_baked_png_with_lenient_flags(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, _ = run(["verify", str(png), "--offline", "--unsafe-unconfirmed-keys",
                         "--json"], capsys)
     assert code == 0 and json.loads(out)["format"] == "png+jwt"
+
+
+def test_serve_without_the_server_extra_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("fastapi") is not None:
+        pytest.skip("the server extra is installed here (tests/test_server.py covers serve)")
+    code, _, err = run(["serve"], capsys)
+    assert code == 2 and "mcbadge[server]" in err and len(err.strip().splitlines()) == 1

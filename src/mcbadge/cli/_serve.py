@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from mcbadge.cli import app
+from mcbadge.cli import app, fail
 
 
 @app.command(rich_help_panel="Check")
@@ -22,6 +22,8 @@ def serve(
     from mcbadge.server import create_app
 
     application = create_app(fetcher=Fetcher(allow_private=allow_private_network))
-    import uvicorn
-
+    try:
+        import uvicorn
+    except ImportError:
+        fail("mcbadge serve needs uvicorn: pip install 'mcbadge[server]'")
     uvicorn.run(application, host=host, port=port, log_level="info")
