@@ -233,19 +233,7 @@ class Fetcher:
                 except (ValueError, UnicodeDecodeError, RecursionError):
                     raise FetchError(f"the document given for {url} is not JSON", url) from None
             return given
-        with self._lock:
-            hit = self._cache.get(url)
-        if hit is not None:
-            if isinstance(hit[1], str):  # a VC-JWT get_credential cached: not JSON
-                raise FetchError(f"{url} did not return valid JSON", url)
-            return hit[1]
-        body, max_age = self._get(url, accept)
-        try:
-            value = json.loads(body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            raise FetchError(f"{url} did not return valid JSON", url) from None
-        self._remember(url, value, len(body), max_age, ttl)
-        return value
+        return self._cached(url, accept, ttl, any_type=False, parse=_parse_json)
 
     def get_credential(self, url: str, *, ttl: float | None = None,
                        accept: str = CREDENTIAL_ACCEPT) -> Any:
@@ -259,19 +247,21 @@ class Fetcher:
                 if _COMPACT_JWS.fullmatch(text.strip()):
                     return text.strip()
             return self.get_json(url, ttl=ttl)
+        return self._cached(url, accept, ttl, any_type=True, parse=_parse_credential)
+
+    def _cached(self, url: str, accept: str, ttl: float | None, *, any_type: bool,
+                parse: Callable[[bytes, str], Any]) -> Any:
+        """The cached value for ``url``, or fetch, ``parse`` and cache it. One cache serves
+        :meth:`get_json` and :meth:`get_credential`: a VC-JWT the latter cached is not JSON
+        to the former."""
         with self._lock:
             hit = self._cache.get(url)
         if hit is not None:
+            if isinstance(hit[1], str) and not any_type:
+                raise FetchError(f"{url} did not return valid JSON", url)
             return hit[1]
-        body, max_age = self._get(url, accept, any_type=True)
-        stripped = body.strip()
-        if _COMPACT_JWS.fullmatch(stripped.decode("ascii", "replace")):
-            value: Any = stripped.decode("ascii")
-        else:
-            try:
-                value = json.loads(body)
-            except (ValueError, UnicodeDecodeError, RecursionError):
-                raise FetchError(f"{url} returned neither JSON nor a VC-JWT", url) from None
+        body, max_age = self._get(url, accept, any_type=any_type)
+        value = parse(body, url)
         self._remember(url, value, len(body), max_age, ttl)
         return value
 
@@ -377,3 +367,21 @@ def _max_age(header: str) -> float | None:
         if name == "max-age" and value.isdigit():
             return float(value)
     return None
+
+
+def _parse_json(body: bytes, url: str) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise FetchError(f"{url} did not return valid JSON", url) from None
+
+
+def _parse_credential(body: bytes, url: str) -> Any:
+    """A compact VC-JWT (as a ``str``) or JSON."""
+    stripped = body.strip()
+    if _COMPACT_JWS.fullmatch(stripped.decode("ascii", "replace")):
+        return stripped.decode("ascii")
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise FetchError(f"{url} returned neither JSON nor a VC-JWT", url) from None
