@@ -77,44 +77,28 @@ def test_lms_award_endpoint_issues_once_per_completion(
 def test_lms_award_under_fifty_concurrent_webhooks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import socket
-    import threading
-    import time
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx
-    import uvicorn
+
+    from tests.servers import asgi_on_loopback
 
     monkeypatch.setenv("MCBADGE_ISSUER", str(tmp_path / "issuer"))
     monkeypatch.setenv("LMS_WEBHOOK_SECRET", "s3cret")
     example = _load("lms_award")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(example.app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
 
-    def deliver(n: int) -> tuple[int, str]:
+    def deliver(base: str, n: int) -> tuple[int, str]:
         body = json.dumps({"completion_id": f"c-{n % 40}", "course_id": "crt-101",
                            "learner_email": f"learner{n % 40}@district.example",
                            "learner_name": f"Learner {n % 40}"}).encode()
         signature = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
-        answer = httpx.post(f"http://127.0.0.1:{port}/webhooks/course-completed",
+        answer = httpx.post(f"{base}/webhooks/course-completed",
                             content=body, headers={"X-LMS-Signature": signature}, timeout=60)
         return answer.status_code, answer.json()["credential"]["id"]
 
-    try:
-        with ThreadPoolExecutor(50) as pool:  # 50 at once, 10 of them redeliveries
-            answers = list(pool.map(deliver, range(50)))
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with asgi_on_loopback(example.app) as base, ThreadPoolExecutor(50) as pool:
+        # 50 at once, 10 of them redeliveries
+        answers = list(pool.map(lambda n: deliver(base, n), range(50)))
     assert [status for status, _ in answers] == [201] * 50
     by_completion: dict[int, set[str]] = {}
     for n, (_, cid) in enumerate(answers):

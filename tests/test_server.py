@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,10 +12,10 @@ import httpx
 import pytest
 
 pytest.importorskip("fastapi")
-import uvicorn
 
 from mcbadge.server import MAX_BODY_BYTES, create_app
 from tests.issuers import NOW, Issuer, offline
+from tests.servers import asgi_on_loopback
 
 ISSUER = Issuer()
 
@@ -26,22 +23,8 @@ ISSUER = Issuer()
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
     app = create_app(fetcher=offline(ISSUER.documents()), clock=lambda: NOW)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with asgi_on_loopback(app) as url:
+        yield url
 
 
 def _post(base: str, body: Any) -> httpx.Response:
