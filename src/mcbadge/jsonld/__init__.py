@@ -77,9 +77,7 @@ def _bundled_parsed(url: str) -> Any:
 
 
 def _known_edition(url: str, value: object) -> bool:
-    """Whether ``value`` (bytes, text or a Path) is an edition of ``url`` mcbadge knows."""
-    if isinstance(value, Path):
-        value = value.read_bytes()
+    """Whether ``value`` (bytes or text) is an edition of ``url`` mcbadge knows."""
     if isinstance(value, str):
         value = value.encode("utf-8")
     if not isinstance(value, bytes | bytearray):
@@ -133,7 +131,8 @@ class DocumentLoader:
 
     def __init__(self, extra_contexts: Mapping[str, object] | None = None) -> None:
         extra: dict[str, dict[str, Any]] = {}
-        for url, value in (extra_contexts or {}).items():
+        for url, given in (extra_contexts or {}).items():
+            value = given.read_bytes() if isinstance(given, Path) else given  # read once
             doc = _coerce_context(url, value)
             if url in PINNED_CONTEXTS:
                 if doc != _bundled_parsed(url) and not _known_edition(url, value):
