@@ -20,6 +20,7 @@ from mcbadge.models import (
     VerifiableCredential,
     parse_credential,
 )
+from mcbadge.verification.policy import AnyCredentialType
 from tests.issuers import NOW, Issuer, offline
 
 ISSUER = Issuer()
@@ -100,3 +101,39 @@ def test_a_plain_vc_of_that_shape_signs_and_its_signature_verifies() -> None:
     schema = result.check("schema")
     assert schema is not None and schema.problem == "SCHEMA_VALIDATION_FAILED"
     assert "not an Open Badges or CLR credential" in schema.message
+    assert "AnyCredentialType" in schema.message
+
+
+def test_with_any_credential_type_a_plain_vc_verifies_by_the_data_model() -> None:
+    signed = ISSUER.sign(plain(refreshService=REFRESH))
+    result = mcbadge.verify(signed, now=NOW, fetcher=offline(ISSUER.documents()),
+                            policy=AnyCredentialType())
+    assert result.verified, result.problems
+    assert "VC Data Model" in result.check("schema").message  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("change", "pointer"), [
+    ({"credentialSubject": {}}, "/credentialSubject"),
+    ({"credentialSubject": []}, "/credentialSubject"),
+    ({"validFrom": "2026-02-01T00:00:00Z", "validUntil": "2026-01-01T00:00:00Z"}, "/validUntil"),
+    ({"refreshService": {"id": "https://refresh.example/1"}}, "/refreshService"),
+    ({"relatedResource": [{"id": "https://x.example/", "digestSRI": "md5-abc"}]},
+     "/relatedResource/0/digestSRI"),
+])
+def test_with_any_credential_type_a_plain_vc_breaking_the_data_model_fails(
+        change: dict[str, Any], pointer: str) -> None:
+    signed = ISSUER.sign(plain(**change))
+    result = mcbadge.verify(signed, now=NOW, fetcher=offline(ISSUER.documents()),
+                            policy=AnyCredentialType())
+    assert not result.verified
+    schema = result.check("schema")
+    assert schema is not None and schema.outcome == "failed"
+    assert pointer in [e["pointer"] for e in schema.details["errors"]]
+
+
+def test_any_credential_type_still_holds_badges_to_their_schemas() -> None:
+    badge = ISSUER.credential()
+    badge["credentialSubject"] = {**badge["credentialSubject"], "achievement": {"id": "urn:x:1"}}
+    result = mcbadge.verify(ISSUER.sign(badge), now=NOW, fetcher=offline(ISSUER.documents()),
+                            policy=AnyCredentialType())
+    assert "SCHEMA_VALIDATION_FAILED" in result.problems

@@ -27,6 +27,8 @@ Policies that set how checks judge (they go in ``AllOf``, not in ``AnyOf``):
 | --- | --- |
 | ``AllowedSuites(*names)`` | only proofs in these suites count (``valid_signature``) |
 | ``ClockSkew(seconds)`` | tolerance for ``validFrom``/``validUntil`` (default 300 s) |
+| ``StrictStatusListLength()`` | a status list under 131,072 bits fails instead of warning |
+| ``AnyCredentialType()`` | a plain VC (not OB/CLR) is judged by VC Data Model 2.0 rules |
 
 Every lenient mode says ``Unsafe`` in its name, because each can report as verified a badge
 that is not what it claims:
@@ -59,6 +61,7 @@ __all__ = [
     "UNSAFE_VALIDATOR_COMPATIBLE",
     "AllOf",
     "AllowedSuites",
+    "AnyCredentialType",
     "AnyOf",
     "ClockSkew",
     "Facts",
@@ -94,6 +97,7 @@ class Settings:
     strict_status_list_length: bool = False
     unsafe_unconfirmed_keys: bool = False
     unsafe_unbound_issuer: bool = False
+    any_credential_type: bool = False
     trusted_issuers: list[frozenset[str]] = field(default_factory=list)
     """Informational: the registries in force (the policy check decides)."""
 
@@ -356,6 +360,23 @@ class StrictStatusListLength(Policy):
 
     def __repr__(self) -> str:
         return "StrictStatusListLength()"
+
+
+class AnyCredentialType(Policy):
+    """Verify any Verifiable Credential, not only Open Badges and CLRs: a credential of
+    another type passes the ``schema`` check when it meets the VC Data Model 2.0 rules (the
+    typed model and the rules the schemas leave out) instead of failing as "not an Open
+    Badges or CLR credential". OB and CLR credentials still meet their schemas. Every other
+    check (signature, issuer binding, dates, status) is the same. ``mcbadge serve`` verifies
+    with it, as a VC-API verifier must."""
+
+    sets_only = True
+
+    def configure(self, settings: Settings) -> None:
+        settings.any_credential_type = True
+
+    def __repr__(self) -> str:
+        return "AnyCredentialType()"
 
 
 class UnsafeStatusUnreachable(Policy):

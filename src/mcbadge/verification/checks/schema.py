@@ -42,8 +42,12 @@ class SchemaCheck(VerifierCheck):
         except ModelValidationError as exc:
             model_errors = list(exc.errors) or [exc]
         if kind is None:
-            return self.failed(f"not an Open Badges or CLR credential (type {doc.get('type')!r})",
-                               "SCHEMA_VALIDATION_FAILED")
+            if not state.run.settings.any_credential_type:
+                return self.failed(
+                    f"not an Open Badges or CLR credential (type {doc.get('type')!r:.80}); "
+                    "verify with the AnyCredentialType() policy to accept any VC",
+                    "SCHEMA_VALIDATION_FAILED")
+            return self._plain(doc, model_errors)
         # VC DM 2.0 allows several status entries (revocation and suspension); the OB 3.0
         # schema has room for one. Each entry is checked in that one place, and the
         # credential gets a warning (other OB validators may refuse it), not a failure.
@@ -101,3 +105,17 @@ class SchemaCheck(VerifierCheck):
                 "(VC Data Model 2.0); the OB 3.0 schema has room for one, so other OB "
                 "validators may refuse it", "SCHEMA_VALIDATION_FAILED", schemas=used)
         return self.passed(f"valid against {len(used)} schema(s)", schemas=used)
+
+    def _plain(self, doc: Mapping[str, Any], model_errors: list[Any]) -> Check:
+        """A credential of no OB/CLR type: the VC model and the VC Data Model rules."""
+        found = [*model_errors, *data_model_errors(doc)]
+        if found:
+            first = found[0]
+            where = getattr(first, "pointer", "") or "/"
+            return self.failed(
+                f"{len(found)} VC Data Model problem(s); first at {where}: {first.message}",
+                "SCHEMA_VALIDATION_FAILED", schemas=[],
+                errors=[{"pointer": getattr(e, "pointer", ""), "message": e.message}
+                        for e in found[:50]])
+        return self.passed("a Verifiable Credential meeting the VC Data Model 2.0 rules "
+                           "(no Open Badges schema applies)", schemas=[])
