@@ -203,8 +203,9 @@ class IssuingError(MCBadgeError):
 
     ``code``: ``WORKSPACE_ERROR``, ``ROSTER_ERROR``, ``RECIPIENT_ERROR``, ``RESULT_ERROR``
     (a rubric level that is unknown or below the bar), ``IDEMPOTENCY_CONFLICT`` (a key
-    reused for a different award or different data; ``fields`` names what differs) or
-    ``ISSUING_ERROR``.
+    reused for a different award or different data; ``fields`` names what differs),
+    ``CREDENTIAL_REFUSED`` (a caller-built credential the VC Data Model forbids; ``fields``
+    are JSON pointers), ``ID_CONFLICT`` (its id is already issued) or ``ISSUING_ERROR``.
     """
 
     code = "ISSUING_ERROR"
@@ -220,7 +221,8 @@ class IssuingError(MCBadgeError):
 class LedgerError(MCBadgeError):
     """The ledger could not record or answer something.
 
-    ``code``: ``LEDGER_ERROR``, ``NOT_FOUND``, ``NOT_ISSUED`` or ``NO_STATUS_ENTRY``.
+    ``code``: ``LEDGER_ERROR``, ``NOT_FOUND``, ``NOT_ISSUED``, ``NO_STATUS_ENTRY`` or
+    ``ID_CONFLICT`` (a credential id the ledger already holds).
     """
 
     code = "LEDGER_ERROR"

@@ -1,29 +1,80 @@
-"""``mcbadge serve``: the VC-API service (verify for now)."""
+"""``mcbadge serve``: the VC-API service."""
 
 from __future__ import annotations
 
+import ipaddress
+import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from mcbadge.cli import app, fail
+from mcbadge.cli import app, fail, note
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @app.command(rich_help_panel="Check")
 def serve(
+    issuer: Annotated[Path | None, typer.Option(
+        "--issuer", "-i", envvar="MCBADGE_ISSUER",
+        help="The issuer workspace that issues (without one: verify routes only).")] = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    token_file: Annotated[Path | None, typer.Option(
+        help="File holding the bearer token issue and status require (or env "
+             "MCBADGE_SERVE_TOKEN). Without one, issuing is open, on loopback only.")] = None,
+    ssl_certfile: Annotated[Path | None, typer.Option(
+        help="Serve https with this certificate (PEM).")] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option(
+        help="The certificate's private key (PEM).")] = None,
+    log_level: Annotated[str, typer.Option(
+        help="Log level: warning, info (each refusal and failed verification), debug.")
+    ] = "warning",
     allow_private_network: Annotated[bool, typer.Option(
         "--allow-private-network", help="Allow fetches from private and loopback addresses.")
     ] = False,
 ) -> None:
-    """Serve the VC-API: POST /credentials/verify (needs the server extra)."""
+    """Serve the VC-API: issue, status, verify credentials and presentations, and the
+    issuer's status lists and key documents (needs the server extra)."""
+    from mcbadge.issuing import Issuer
     from mcbadge.resolve import Fetcher
     from mcbadge.server import create_app
 
-    application = create_app(fetcher=Fetcher(allow_private=allow_private_network))
+    token = os.environ.get("MCBADGE_SERVE_TOKEN") or None
+    if token_file is not None:
+        try:
+            token = token_file.read_text("utf-8").strip()
+        except OSError as exc:
+            fail(f"cannot read {token_file}: {exc.strerror or exc}")
+        if not token:
+            fail(f"{token_file} is empty")
+    workspace = Issuer.open(issuer) if issuer is not None else None
+    open_issuing = workspace is not None and not token
+    if open_issuing and not _loopback(host):
+        fail(f"issuing on {host} needs a bearer token: --token-file FILE or "
+             "MCBADGE_SERVE_TOKEN (only a loopback address may run without one)")
+    if open_issuing:
+        note("mcbadge serve: no token; issue and status are open to anyone on this machine")
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        fail("give --ssl-certfile and --ssl-keyfile together")
+    application = create_app(issuer=workspace,
+                             fetcher=Fetcher(allow_private=allow_private_network),
+                             token=token, unsafe_no_auth=open_issuing)
     try:
         import uvicorn
     except ImportError:
         fail("mcbadge serve needs uvicorn: pip install 'mcbadge[server]'")
-    uvicorn.run(application, host=host, port=port, log_level="info")
+    import logging
+
+    logging.basicConfig(level=log_level.upper(), format="%(name)s: %(message)s")
+    uvicorn.run(application, host=host, port=port, log_level=log_level,
+                ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+                ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None)

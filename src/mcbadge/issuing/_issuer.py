@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,7 @@ from mcbadge.issuing._ledger import (
     Reservation,
     SQLiteLedger,
     StatusChange,
+    StatusListInfo,
     utc_now,
 )
 from mcbadge.keys import (
@@ -459,6 +460,25 @@ class Issuer:
         logger.info("issued %s (%s) to %s", record.id, achievement_id, who.value)
         return IssuedCredential(signed)
 
+    def issue_credential(self, credential: Mapping[str, Any], *, suite: str | None = None,
+                         status: Sequence[str] | None = None) -> IssuedCredential:
+        """Sign and record a credential the caller built (any VC, as the VC-API issue
+        endpoint takes it); return it signed.
+
+        Refused (``IssuingError`` with code ``CREDENTIAL_REFUSED``, ``fields`` the JSON
+        pointers) when the VC Data Model forbids it (no base context first, no
+        ``VerifiableCredential`` type, no or empty ``credentialSubject``, malformed dates, an
+        object without its ``type``...), when a term is undefined (JSON-LD safe mode), when
+        its issuer is not this issuer or it already has a proof. Its ``id`` is kept (one the
+        ledger already holds is ``ID_CONFLICT``); without one it gets a new ``urn:uuid``.
+        ``status``: the status purposes to add entries for (``revocation``, ``suspension``);
+        default: a revocation entry for a VC 2.0 credential that has no ``credentialStatus``
+        of its own, none for a VC 1.1 one. Recorded in the ledger before it returns.
+        """
+        from mcbadge.issuing._external import issue_credential
+
+        return issue_credential(self, credential, suite=suite, status=status)
+
     def issue_many(
         self,
         achievement: Achievement | Mapping[str, Any],
@@ -525,29 +545,31 @@ class Issuer:
         self, *, valid_until: datetime | None = None
     ) -> dict[str, dict[str, Any]]:
         """Every status list as a signed BitstringStatusListCredential, by URL."""
-        out = {}
-        now = utc_now()
-        for info in self.ledger.status_lists():
-            bits = Bitstring.new(info.size)
-            for index in info.set_indexes:
-                bits.set(index, 1)
-            doc: dict[str, Any] = {
-                "@context": [VC_V2_CONTEXT],
-                "id": info.url,
-                "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-                "issuer": self.id,
-                "validFrom": now,
-            }
-            if valid_until is not None:
-                doc["validUntil"] = iso_z(valid_until)
-            doc["credentialSubject"] = {
-                "id": f"{info.url}#list",
-                "type": "BitstringStatusList",
-                "statusPurpose": info.purpose,
-                "encodedList": bits.encode(),
-            }
-            out[info.url] = self.sign(doc)
-        return out
+        return {info.url: self.status_list_credential(info, valid_until=valid_until)
+                for info in self.ledger.status_lists()}
+
+    def status_list_credential(self, info: StatusListInfo, *,
+                               valid_until: datetime | None = None) -> dict[str, Any]:
+        """One status list (as :meth:`Ledger.status_lists` describes it), signed."""
+        bits = Bitstring.new(info.size)
+        for index in info.set_indexes:
+            bits.set(index, 1)
+        doc: dict[str, Any] = {
+            "@context": [VC_V2_CONTEXT],
+            "id": info.url,
+            "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+            "issuer": self.id,
+            "validFrom": utc_now(),
+        }
+        if valid_until is not None:
+            doc["validUntil"] = iso_z(valid_until)
+        doc["credentialSubject"] = {
+            "id": f"{info.url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": info.purpose,
+            "encodedList": bits.encode(),
+        }
+        return self.sign(doc)
 
     def publish_status(
         self, directory: str | os.PathLike[str], *, valid_until: datetime | None = None

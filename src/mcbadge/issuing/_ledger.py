@@ -62,6 +62,8 @@ class Reservation:
     achievement_id: str
     idempotency_key: str | None = None
     purposes: tuple[str, ...] = ("revocation",)
+    credential_id: str | None = None
+    """The credential's own id (a credential built by the caller); default: a new urn:uuid."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -604,7 +606,11 @@ class SQLiteLedger:
                 if key is not None and key in existing:
                     out.append(existing[key])
                     continue
-                cid = f"urn:uuid:{uuid.uuid4()}"
+                cid = request.credential_id or f"urn:uuid:{uuid.uuid4()}"
+                if request.credential_id is not None and db.execute(
+                        "SELECT 1 FROM credentials WHERE id = ?", (cid,)).fetchone():
+                    raise LedgerError(f"a credential with id {cid!r:.200} is already in the "
+                                      "ledger; give each credential a new id", "ID_CONFLICT")
                 credentials.append((cid, key, request.recipient, request.achievement_id, now))
                 statuses = []
                 for purpose in request.purposes:

@@ -147,7 +147,10 @@ class Fetcher:
         cache_entries: int = 256,
         cache_bytes: int = 32 * 1024 * 1024,
     ) -> None:
-        self.documents = dict(documents or {})
+        # a dict is copied; another Mapping is kept and asked on every fetch (a service
+        # answering its own status lists from its ledger)
+        self.documents: Mapping[str, Any] = (dict(documents) if isinstance(documents, dict)
+                                             else documents if documents is not None else {})
         self.offline = offline
         self.allow_private = allow_private
         self.allow_http = allow_http

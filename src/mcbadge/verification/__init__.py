@@ -9,6 +9,7 @@ print(result.verified)                         # True only if no check failed
 for check in result.checks:                    # parse, context, valid_signature, ...
     print(check.id, check.outcome, check.problem, check.message)
 result = mcbadge.verify_url("https://issuer.example/badges/1")   # fetched, then verified
+answer = verify_presentation(vp, challenge="c-123", domain="verifier.example")
 ```
 
 Checks run in the order of :data:`CHECK_IDS` (declared once, in
@@ -33,6 +34,7 @@ from mcbadge.jsonld import DocumentLoader, default_document_loader
 from mcbadge.jsonld._canon import remembering_expansions
 from mcbadge.resolve import Fetcher, KeyDirectory, fetch_deadline
 from mcbadge.verification._pipeline import verify_in_run
+from mcbadge.verification._presentation import PresentationResult, verify_presentation
 from mcbadge.verification._result import PROBLEMS, Check, Outcome, VerificationResult
 from mcbadge.verification._source import (
     ACCEPT,
@@ -55,9 +57,11 @@ __all__ = [
     "PROBLEMS",
     "Check",
     "Outcome",
+    "PresentationResult",
     "Source",
     "VerificationResult",
     "verify",
+    "verify_presentation",
     "verify_url",
 ]
 
