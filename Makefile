@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 SHARED_PEER := ../shared/peer
 PEER        := .peer
 
-.PHONY: install lint typecheck test test-min demo bench docs dist clean peer
+.PHONY: install lint typecheck test test-min demo bench docs dist clean peer conformance
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests examples benchmarks docs/hooks.py
+	$(BIN)/ruff check src tests examples benchmarks tools docs/hooks.py
 
 typecheck: $(STAMP)
 	$(BIN)/mypy src
@@ -49,6 +49,11 @@ peer:
 	    { echo "peer install failed; cross-checks will be skipped"; rm -rf $(PEER); }; \
 	  fi; \
 	else echo "no ../shared/peer or npm: peer cross-checks will be skipped"; fi
+
+# The W3C test suites (../shared/conformance, offline) against `mcbadge serve` on loopback
+# https; prints each suite's counts. Skips cleanly without ../shared or npm.
+conformance: $(STAMP)
+	$(BIN)/python tools/conformance.py
 
 demo: $(STAMP)
 	$(BIN)/mcbadge demo

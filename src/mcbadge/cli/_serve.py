@@ -35,6 +35,9 @@ def serve(
         help="Serve https with this certificate (PEM).")] = None,
     ssl_keyfile: Annotated[Path | None, typer.Option(
         help="The certificate's private key (PEM).")] = None,
+    context: Annotated[list[str] | None, typer.Option(
+        "--context", help="URL=FILE: trust the JSON-LD context in FILE for URL (repeatable); "
+                          "contexts are never fetched.")] = None,
     log_level: Annotated[str, typer.Option(
         help="Log level: warning, info (each refusal and failed verification), debug.")
     ] = "warning",
@@ -65,7 +68,18 @@ def serve(
         note("mcbadge serve: no token; issue and status are open to anyone on this machine")
     if (ssl_certfile is None) != (ssl_keyfile is None):
         fail("give --ssl-certfile and --ssl-keyfile together")
-    application = create_app(issuer=workspace,
+    loader = None
+    if context:
+        from mcbadge.jsonld import DocumentLoader
+
+        extra: dict[str, object] = {}
+        for item in context:
+            url, sep, file = item.partition("=")
+            if not sep or not url or not file:
+                fail(f"--context takes URL=FILE, got {item!r}")
+            extra[url] = Path(file)
+        loader = DocumentLoader(extra_contexts=extra)
+    application = create_app(issuer=workspace, loader=loader,
                              fetcher=Fetcher(allow_private=allow_private_network),
                              token=token, unsafe_no_auth=open_issuing)
     try:

@@ -22,6 +22,7 @@ from mcbadge.issuing._ledger import Reservation
 from mcbadge.jsonld import (
     CREDENTIALS_V1,
     CREDENTIALS_V2,
+    DocumentLoader,
     default_document_loader,
     expand_safely,
 )
@@ -36,7 +37,8 @@ if TYPE_CHECKING:
 PURPOSES = ("revocation", "suspension")
 
 
-def credential_problems(document: Any, issuer_id: str) -> list[SchemaError]:
+def credential_problems(document: Any, issuer_id: str,
+                        loader: DocumentLoader | None = None) -> list[SchemaError]:
     """Why ``document`` may not be signed as a credential of ``issuer_id`` (empty: it may):
     the base context first, the typed model (types, issuer, subject, dates), the VC Data
     Model rules the schemas leave out, the plain JSON-LD form the verifier reads, the issuer
@@ -65,7 +67,7 @@ def credential_problems(document: Any, issuer_id: str) -> list[SchemaError]:
     if "proof" in document:
         errors.append(SchemaError("/proof", "the credential already has a proof"))
     try:
-        check_plain_form(document, default_document_loader())
+        check_plain_form(document, loader or default_document_loader())
     except UnknownContextError as exc:
         errors.append(SchemaError("/@context", f"context {exc.url} is not bundled with "
                                   "mcbadge; contexts are never fetched"))
@@ -75,7 +77,7 @@ def credential_problems(document: Any, issuer_id: str) -> list[SchemaError]:
 
 
 def _check_signable(issuer: Issuer, document: Mapping[str, Any], suite: str | None,
-                    purposes: tuple[str, ...]) -> None:
+                    purposes: tuple[str, ...], loader: DocumentLoader | None) -> None:
     """Refuse, before anything is reserved in the ledger, a credential whose signing would
     lose data (an undefined term: JSON-LD safe mode): the same expansion signing does, on
     the document as it will be signed (placeholder id and status entries)."""
@@ -86,7 +88,7 @@ def _check_signable(issuer: Issuer, document: Mapping[str, Any], suite: str | No
         trial["credentialStatus"] = [status_entry_json(p, url, 0) for p in purposes]
     prepared = SUITES[suite or issuer.suite].prepare(trial)
     try:
-        expand_safely(prepared, default_document_loader())
+        expand_safely(prepared, loader or default_document_loader())
     except (DataLossError, JsonLdFormError) as exc:
         raise IssuingError(f"the credential cannot be issued: {exc.message}",
                            "CREDENTIAL_REFUSED", fields=list(getattr(exc, "paths", ()))
@@ -94,11 +96,12 @@ def _check_signable(issuer: Issuer, document: Mapping[str, Any], suite: str | No
 
 
 def issue_credential(issuer: Issuer, credential: Mapping[str, Any], *, suite: str | None,
-                     status: Sequence[str] | None) -> IssuedCredential:
+                     status: Sequence[str] | None,
+                     loader: DocumentLoader | None = None) -> IssuedCredential:
     """See :meth:`Issuer.issue_credential`."""
     from mcbadge.issuing._issuer import IssuedCredential
 
-    problems = credential_problems(credential, issuer.id)
+    problems = credential_problems(credential, issuer.id, loader)
     if problems:
         first = problems[0]
         raise IssuingError(f"the credential cannot be issued: {first.pointer or '/'}: "
@@ -124,7 +127,7 @@ def issue_credential(issuer: Issuer, credential: Mapping[str, Any], *, suite: st
     given_id = document.get("id")
     if given_id is not None and not isinstance(given_id, str):
         raise IssuingError("the credential id must be a string", "CREDENTIAL_REFUSED")
-    _check_signable(issuer, document, suite, purposes)
+    _check_signable(issuer, document, suite, purposes, loader)
     subject = document["credentialSubject"]
     first_subject = subject[0] if isinstance(subject, list) and subject else subject
     recipient = first_subject.get("id") if isinstance(first_subject, Mapping) else None
@@ -143,6 +146,6 @@ def issue_credential(issuer: Issuer, credential: Mapping[str, Any], *, suite: st
     if record.statuses:
         entries = [status_entry_json(s.purpose, s.list_url, s.index) for s in record.statuses]
         document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
-    signed = issuer.sign(document, suite)
+    signed = issuer.sign(document, suite, loader=loader)
     issuer.ledger.record_issued([(record.id, json.dumps(signed, ensure_ascii=False))])
     return IssuedCredential(signed)

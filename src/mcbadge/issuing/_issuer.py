@@ -46,6 +46,7 @@ from mcbadge.issuing._ledger import (
     StatusListInfo,
     utc_now,
 )
+from mcbadge.jsonld import DocumentLoader
 from mcbadge.keys import (
     Ed25519Key,
     did_web_document,
@@ -379,10 +380,13 @@ class Issuer:
             self._templates = {cache_key: found}
         return found
 
-    def sign(self, document: Mapping[str, Any], suite: str | None = None) -> dict[str, Any]:
-        """Sign ``document`` with the workspace key (its proof names the issuer's method)."""
+    def sign(self, document: Mapping[str, Any], suite: str | None = None, *,
+             loader: DocumentLoader | None = None) -> dict[str, Any]:
+        """Sign ``document`` with the workspace key (its proof names the issuer's method);
+        ``loader`` holds the contexts (default: the bundled set)."""
         return sign(document, self.key, suite=suite or self.suite,
-                    verification_method=self.verification_method, created=utc_now())
+                    verification_method=self.verification_method, created=utc_now(),
+                    loader=loader)
 
     def issue(
         self,
@@ -461,7 +465,8 @@ class Issuer:
         return IssuedCredential(signed)
 
     def issue_credential(self, credential: Mapping[str, Any], *, suite: str | None = None,
-                         status: Sequence[str] | None = None) -> IssuedCredential:
+                         status: Sequence[str] | None = None,
+                         loader: DocumentLoader | None = None) -> IssuedCredential:
         """Sign and record a credential the caller built (any VC, as the VC-API issue
         endpoint takes it); return it signed.
 
@@ -473,11 +478,13 @@ class Issuer:
         ledger already holds is ``ID_CONFLICT``); without one it gets a new ``urn:uuid``.
         ``status``: the status purposes to add entries for (``revocation``, ``suspension``);
         default: a revocation entry for a VC 2.0 credential that has no ``credentialStatus``
-        of its own, none for a VC 1.1 one. Recorded in the ledger before it returns.
+        of its own, none for a VC 1.1 one. ``loader``: the contexts (default: the bundled
+        set; a ``DocumentLoader(extra_contexts=...)`` for a domain's own). Recorded in the
+        ledger before it returns.
         """
         from mcbadge.issuing._external import issue_credential
 
-        return issue_credential(self, credential, suite=suite, status=status)
+        return issue_credential(self, credential, suite=suite, status=status, loader=loader)
 
     def issue_many(
         self,

@@ -80,10 +80,19 @@ def _types(node: Mapping[str, Any]) -> list[Any]:
     return [kind] if isinstance(kind, str) else kind if isinstance(kind, list) else []
 
 
+def unwrap_inline(entry: Any) -> Any:
+    """An inline context written as ``{"@context": {...}}`` (the form of a context
+    document, which pyld and jsonld.js both read as the context inside) as that context."""
+    if isinstance(entry, Mapping) and len(entry) == 1 and isinstance(entry.get("@context"),
+                                                                     Mapping):
+        return entry["@context"]
+    return entry
+
+
 def inline_terms(context: Any) -> Iterator[str]:
     """The terms the inline (object) entries of a ``@context`` value define."""
     entries = context if isinstance(context, list) else [context]
-    for entry in entries:
+    for entry in map(unwrap_inline, entries):
         if isinstance(entry, Mapping):
             yield from (k for k in entry if not k.startswith("@"))
 
@@ -142,6 +151,8 @@ def check_context(context: Any, path: str, loader: Any) -> None:
             continue
         if not isinstance(entry, Mapping):
             raise _fail(at, "a @context entry must be a URL or an object")
+        if unwrap_inline(entry) is not entry:
+            entry, at = unwrap_inline(entry), _ptr(at, "@context")
         if len(entry) > MAX_INLINE_TERMS:
             raise _fail(at, f"inline context defines {len(entry)} terms; at most "
                         f"{MAX_INLINE_TERMS}")

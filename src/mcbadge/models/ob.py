@@ -12,6 +12,7 @@ from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     Discriminator,
     Field,
     StrictBool,
@@ -453,13 +454,34 @@ class EndorsementSubject(_Typed):
 # --------------------------------------------------------------------------- credentials
 
 
+_LANGUAGE_KEYS = frozenset({"@value", "@language", "@direction"})
+
+
+def _language_text(value: Any) -> Any:
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str):
+            continue
+        if (isinstance(item, dict) and isinstance(item.get("@value"), str)
+                and set(item) <= _LANGUAGE_KEYS and all(isinstance(v, str) for v in item.values())):
+            continue
+        raise ValueError("must be a string or a language value object {@value, @language, "
+                         "@direction} (VC Data Model 2.0 11.1), or a list of them")
+    return value
+
+
+LanguageText = Annotated[str | dict[str, str] | list[str | dict[str, str]],
+                         AfterValidator(_language_text)]
+"""A plain VC's ``name`` or ``description``: a string or language value objects."""
+
+
 class VcIssuer(OBModel):
     """The issuer object of a plain W3C VC: an ``id``, and whatever else it says (a
     ``type`` is optional; an OB credential's issuer is a :class:`Profile`)."""
 
     id: str
     type: OneOrMany[str] | None = None
-    name: str | None = None
+    name: LanguageText | None = None
+    description: LanguageText | None = None
 
     _required_when_parsed: ClassVar[tuple[str, ...]] = ("id",)
 
@@ -475,8 +497,9 @@ class VerifiableCredential(_Typed):
     context: OneOrMany[str | dict[str, Any]] = _contexts(VC_V2_CONTEXT)
     id: str | None = None
     type: OneOrMany[str] = _types("VerifiableCredential")
-    name: str | None = None
-    description: str | None = None
+    name: LanguageText | None = None
+    """A string (OB and CLR credentials), or language value objects in a plain VC."""
+    description: LanguageText | None = None
     issuer: Profile | VcIssuer | str
     """An OB :class:`Profile` when the object is typed ``Profile``; a plain VC's issuer object
     needs only an ``id`` (:class:`VcIssuer`)."""
@@ -572,6 +595,8 @@ class OpenBadgeCredential(VerifiableCredential):
 
     context: OneOrMany[str | dict[str, Any]] = _contexts(VC_V2_CONTEXT, OB_CONTEXT)
     type: OneOrMany[str] = _types("VerifiableCredential", "OpenBadgeCredential")
+    name: str | None = None
+    description: str | None = None
     issuer: Profile | str
     credential_subject: AchievementSubject
     image: Image | str | None = None

@@ -35,6 +35,10 @@ class ProofOptions:
     created: str | None = None
     verification_method: str | None = None
     proof_purpose: str = "assertionMethod"
+    challenge: str | None = None
+    """For an ``authentication`` proof (a presentation): the verifier's challenge."""
+    domain: str | None = None
+    """For an ``authentication`` proof: the verifier's domain."""
     loader: DocumentLoader | None = None
     """Contexts for JSON-LD suites; the bundled set when None."""
 

@@ -135,6 +135,8 @@ class EddsaSuite:
             created=options.created or now_created(),
             verificationMethod=options.verification_method or key.verification_method,
             proofPurpose=options.proof_purpose,
+            **{k: v for k, v in (("challenge", options.challenge), ("domain", options.domain))
+               if v is not None},
         )
         signature = key.sign(self.hash_data(document, config, options.loader))
         proof = {**config, "proofValue": multibase_encode(signature)}

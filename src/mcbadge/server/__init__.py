@@ -4,6 +4,7 @@ Needs the ``server`` extra (``pip install 'mcbadge[server]'``: Starlette via Fas
 uvicorn)::
 
     from mcbadge.issuing import Issuer
+from mcbadge.jsonld import DocumentLoader
     from mcbadge.server import create_app
 
     app = create_app(issuer=Issuer.open("pd-issuer"), token="s3cret")   # any ASGI server
@@ -41,6 +42,7 @@ from urllib.parse import urlsplit
 from mcbadge._private.jsonutil import loads_strict
 from mcbadge.errors import IssuingError, LedgerError, MCBadgeError
 from mcbadge.issuing import Issuer
+from mcbadge.jsonld import DocumentLoader
 from mcbadge.proofs import SUITES
 from mcbadge.resolve import Fetcher
 from mcbadge.verification import (
@@ -85,17 +87,18 @@ def verify_response(result: VerificationResult | PresentationResult
         for number, nested in enumerate(result.credentials):
             checks += [type(c)(f"credential[{number}].{c.id}", c.outcome, c.message, c.problem)
                        for c in nested.checks]
-    body = {
+    errors = [{"check": c.id, "problem": c.problem, "message": c.message}
+              for c in checks if c.outcome == "failed"]
+    body: dict[str, Any] = {
         "verified": result.verified,
         "checks": [c.id for c in checks if c.outcome == "passed"],
         "warnings": [{"check": c.id, "problem": c.problem, "message": c.message}
                      for c in checks if c.outcome == "warning"],
-        "errors": [{"check": c.id, "problem": c.problem, "message": c.message}
-                   for c in checks if c.outcome == "failed"],
+        "errors": errors,
         "result": result.to_json(),
     }
-    if not result.verified and body["errors"]:
-        first = body["errors"][0]
+    if not result.verified and errors:
+        first = errors[0]
         logger.info("not verified: %s %s: %s", first["check"], first["problem"],
                     first["message"])
     return (200 if result.verified else 400), body
@@ -182,7 +185,7 @@ def _key_documents(issuer: Issuer) -> dict[str, Any]:
 
 def create_app(*, issuer: Issuer | None = None, fetcher: Fetcher | None = None,
                clock: Callable[[], datetime] | None = None, token: str | None = None,
-               unsafe_no_auth: bool = False) -> Any:
+               unsafe_no_auth: bool = False, loader: DocumentLoader | None = None) -> Any:
     """The ASGI app.
 
     ``issuer``: the workspace that issues, records and publishes (without one, only the
@@ -191,7 +194,9 @@ def create_app(*, issuer: Issuer | None = None, fetcher: Fetcher | None = None,
     loopback tests only). ``fetcher`` resolves keys and status lists (default: a
     :class:`Fetcher` with the safe defaults, https only, no private addresses, bounded; the
     issuer's own lists and documents are answered from the workspace); ``clock`` gives the
-    time validity is judged at (default: now).
+    time validity is judged at (default: now); ``loader`` holds the JSON-LD contexts issuing
+    and verifying use (default: the bundled set; ``DocumentLoader(extra_contexts=...)`` adds
+    a domain's own).
     """
     try:
         from starlette.applications import Starlette
@@ -260,11 +265,10 @@ def create_app(*, issuer: Issuer | None = None, fetcher: Fetcher | None = None,
         if not (isinstance(credential, dict) or (isinstance(credential, str)
                                                  and _COMPACT_JWS.fullmatch(credential))):
             return reply(_problem(400, "the body must be a JSON object with a "
-                                  "verifiableCredential: an object, or a VC-JWT string",
-                                  "PARSING_ERROR"))
+                                  "verifiableCredential: an object, or a VC-JWT string"))
         now = clock() if clock is not None else None
         result = await run_in_threadpool(verify, credential, now=now, fetcher=client,
-                                         policy=verify_policy)
+                                         policy=verify_policy, loader=loader)
         return reply(verify_response(result))
 
     async def presentations_verify(request: Request) -> JSONResponse:
@@ -282,7 +286,8 @@ def create_app(*, issuer: Issuer | None = None, fetcher: Fetcher | None = None,
             return reply(_problem(400, "options.challenge and options.domain are strings"))
         now = clock() if clock is not None else None
         result = await run_in_threadpool(verify_presentation, vp, challenge=challenge,
-                                         domain=domain, now=now, fetcher=client)
+                                         domain=domain, now=now, fetcher=client,
+                                         loader=loader)
         return reply(verify_response(result))
 
     async def credentials_issue(request: Request) -> JSONResponse:
@@ -308,7 +313,7 @@ def create_app(*, issuer: Issuer | None = None, fetcher: Fetcher | None = None,
             return reply(_problem(400, status))
         try:
             signed = await run_in_threadpool(issuer.issue_credential, credential,
-                                             suite=suite, status=status)
+                                             suite=suite, status=status, loader=loader)
         except IssuingError as exc:
             logger.info("refused to issue: %s", exc.message)
             code = 409 if exc.code == "ID_CONFLICT" else 422

@@ -10,7 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from mcbadge.errors import JsonLdFormError, MCBadgeError, UnknownContextError
-from mcbadge.jsonld import CREDENTIALS_V1, CREDENTIALS_V2, default_document_loader
+from mcbadge.jsonld import (
+    CREDENTIALS_V1,
+    CREDENTIALS_V2,
+    DocumentLoader,
+    default_document_loader,
+)
 from mcbadge.jsonld._plain import check_plain_form, is_absolute_iri
 from mcbadge.proofs import verify_proof
 from mcbadge.resolve import Fetcher, KeyDirectory
@@ -56,7 +61,7 @@ def _fail(check: str, message: str, problem: str) -> Check:
     return Check(check, "failed", message, problem)
 
 
-def _structure(vp: Any) -> Check:
+def _structure(vp: Any, loader: DocumentLoader) -> Check:
     name = "presentation"
     if not isinstance(vp, Mapping):
         return _fail(name, "a presentation must be a JSON object", "PARSING_ERROR")
@@ -91,7 +96,7 @@ def _structure(vp: Any) -> Check:
                      "SCHEMA_VALIDATION_FAILED")
     bare = {k: v for k, v in vp.items() if k not in ("verifiableCredential", "proof")}
     try:
-        check_plain_form(bare, default_document_loader())
+        check_plain_form(bare, loader)
     except UnknownContextError as exc:
         return _fail(name, f"context {exc.url} is not bundled with mcbadge; contexts are "
                      "never fetched", "UNKNOWN_CONTEXT")
@@ -101,7 +106,7 @@ def _structure(vp: Any) -> Check:
 
 
 def _proof(vp: Mapping[str, Any], keys: KeyDirectory, challenge: str | None,
-           domain: str | None) -> Check:
+           domain: str | None, loader: DocumentLoader) -> Check:
     name = "presentation_proof"
     proof = vp.get("proof")
     if proof is None:
@@ -118,7 +123,7 @@ def _proof(vp: Mapping[str, Any], keys: KeyDirectory, challenge: str | None,
     if domain is not None and proof.get("domain") != domain:
         return _fail(name, f"the proof's domain is {proof.get('domain')!r:.80}, expected "
                      f"{domain!r:.80}", "INVALID_SIGNATURE")
-    result = verify_proof(vp, proof, keys.ed25519, default_document_loader(),
+    result = verify_proof(vp, proof, keys.ed25519, loader,
                           expected_purpose="authentication")
     if not result.verified:
         return _fail(name, result.message, result.problem or "INVALID_SIGNATURE")
@@ -145,6 +150,7 @@ def verify_presentation(
     now: datetime | None = None,
     policy: Policy | None = None,
     fetcher: Fetcher | None = None,
+    loader: DocumentLoader | None = None,
 ) -> PresentationResult:
     """Verify a verifiable presentation (a JSON object); never raises on bad input.
 
@@ -154,22 +160,23 @@ def verify_presentation(
     the ``holder``; a presentation without a proof only warns, unless a challenge or domain
     is asked for); then each credential with :func:`mcbadge.verify` under ``policy`` and the
     :class:`~mcbadge.verification.policy.AnyCredentialType` policy (a presentation may carry
-    any VC).
+    any VC). ``loader`` holds the contexts (default: the bundled set).
     """
     from mcbadge.verification import verify
 
-    structure = _structure(presentation)
+    contexts = loader or default_document_loader()
+    structure = _structure(presentation, contexts)
     if structure.outcome == "failed":
         return PresentationResult((structure,))
     own = fetcher is None
     client = fetcher if fetcher is not None else Fetcher()
     try:
-        proof = _proof(presentation, KeyDirectory(client), challenge, domain)
+        proof = _proof(presentation, KeyDirectory(client), challenge, domain, contexts)
         credentials = presentation.get("verifiableCredential", [])
         items = credentials if isinstance(credentials, list) else [credentials]
         judged = AllOf(AnyCredentialType(), policy) if policy is not None else AnyCredentialType()
-        results = tuple(verify(copy.deepcopy(dict(c)), now=now, policy=judged, fetcher=client)
-                        for c in items)
+        results = tuple(verify(copy.deepcopy(dict(c)), now=now, policy=judged, fetcher=client,
+                               loader=contexts) for c in items)
         return PresentationResult((structure, proof), results)
     finally:
         if own:

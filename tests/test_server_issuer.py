@@ -1,0 +1,253 @@
+"""``mcbadge serve`` with an issuer workspace, on a real uvicorn server on loopback: issue
+(refusing what the VC Data Model forbids, recording in the ledger), status changes through
+the ledger, the issuer's own status lists served and read back by the verifier, bearer-token
+auth, presentations."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytest.importorskip("fastapi")
+
+from mcbadge.issuing import Issuer
+from mcbadge.keys import Ed25519Key
+from mcbadge.proofs import sign
+from mcbadge.resolve import Fetcher
+from mcbadge.server import ServerConfigError, create_app
+from tests.servers import asgi_on_loopback
+
+TOKEN = "test-token-0123456789"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def _vc(issuer: str, **extra: Any) -> dict[str, Any]:
+    return {"@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiableCredential"], "issuer": issuer,
+            "credentialSubject": {"id": "did:example:learner", "name": "Ada"}, **extra}
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Issuer]]:
+    folder = tmp_path_factory.mktemp("serve") / "issuer"
+    issuer = Issuer.create(folder, name="Serve test issuer", url="https://issuer.test")
+    app = create_app(issuer=issuer, token=TOKEN, fetcher=Fetcher(offline=True))
+    with asgi_on_loopback(app) as url:
+        yield url, issuer
+    issuer.close()
+
+
+def _issue(base: str, credential: Any, path: str = "/credentials/issue",
+           headers: dict[str, str] | None = None, **options: Any) -> httpx.Response:
+    return httpx.post(base + path, json={"credential": credential, "options": options},
+                      headers=AUTH if headers is None else headers, timeout=30)
+
+
+def _verify(base: str, vc: Any) -> httpx.Response:
+    return httpx.post(f"{base}/credentials/verify", json={"verifiableCredential": vc},
+                      timeout=30)
+
+
+def test_issue_signs_records_and_the_service_verifies_it(service: tuple[str, Issuer]) -> None:
+    base, issuer = service
+    answer = _issue(base, _vc(issuer.id))
+    assert answer.status_code == 201, answer.text
+    vc = answer.json()["verifiableCredential"]
+    assert vc["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    assert vc["credentialStatus"]["statusPurpose"] == "revocation"
+    record = issuer.record(vc["id"])
+    assert record is not None and record.issued and json.loads(record.document or "") == vc
+    checked = _verify(base, vc)
+    assert checked.status_code == 200, checked.text
+    assert "revocation_status" in checked.json()["checks"]
+
+
+@pytest.mark.parametrize("suite", ["eddsa-jcs-2022", "Ed25519Signature2020"])
+def test_a_suite_route_signs_with_that_suite(service: tuple[str, Issuer], suite: str) -> None:
+    base, issuer = service
+    answer = _issue(base, _vc(issuer.id), f"/suites/{suite}/credentials/issue")
+    assert answer.status_code == 201, answer.text
+    proof = answer.json()["verifiableCredential"]["proof"]
+    assert proof.get("cryptosuite", proof["type"]) == suite
+    assert _verify(base, answer.json()["verifiableCredential"]).status_code == 200
+
+
+def test_a_vc_11_credential_gets_the_data_integrity_context(service: tuple[str, Issuer]) -> None:
+    base, issuer = service
+    vc11 = {"@context": ["https://www.w3.org/2018/credentials/v1"],
+            "type": ["VerifiableCredential"], "issuer": issuer.id,
+            "issuanceDate": "2026-01-01T00:00:00Z",
+            "credentialSubject": {"id": "did:example:learner"}}
+    answer = _issue(base, vc11)
+    assert answer.status_code == 201, answer.text
+    vc = answer.json()["verifiableCredential"]
+    assert vc["@context"][-1] == "https://w3id.org/security/data-integrity/v2"
+    assert "credentialStatus" not in vc  # no status entries in a VC 1.1 document
+
+
+@pytest.mark.parametrize(("change", "pointer"), [
+    ({"credentialSubject": None}, "/credentialSubject"),
+    ({"credentialSubject": {}}, "/credentialSubject"),
+    ({"type": ["ExampleCredential"]}, "/type"),
+    ({"issuer": None}, "/issuer"),
+    ({"issuer": "did:key:z6MkpJySvETLnxhQG9DzEdmKJtysBDjuuTeDfUj1uNNCUqcj"}, "/issuer"),
+    ({"validFrom": "Sat 25 Feb 2023 07:16:31 PM CST"}, "/validFrom"),
+    ({"termsOfUse": {"id": "https://x.example/tos"}}, "/termsOfUse"),
+    ({"@context": ["https://www.w3.org/ns/credentials/examples/v2"]}, "/@context"),
+    ({"undefinedTerm": "x"}, "/undefinedTerm"),
+])
+def test_what_the_data_model_forbids_is_refused_and_nothing_is_recorded(
+        service: tuple[str, Issuer], change: dict[str, Any], pointer: str) -> None:
+    base, issuer = service
+    before = issuer.ledger.count(None)
+    vc = {k: v for k, v in {**_vc(issuer.id), **change}.items() if v is not None}
+    answer = _issue(base, vc)
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["errors"][0]
+    assert error["problem"] == "CREDENTIAL_REFUSED"
+    assert any(p.startswith(pointer) for p in error["pointers"]) or pointer in error["message"]
+    assert issuer.ledger.count(None) == before
+
+
+def test_an_id_issued_before_is_a_conflict(service: tuple[str, Issuer]) -> None:
+    base, issuer = service
+    vc = _vc(issuer.id, id="urn:uuid:6a1f0c1e-2f52-4d8e-8f0a-0c2d5c1b9e01")
+    assert _issue(base, vc).status_code == 201
+    again = _issue(base, vc)
+    assert again.status_code == 409
+    assert again.json()["errors"][0]["problem"] == "ID_CONFLICT"
+
+
+def test_issue_and_status_need_the_token(service: tuple[str, Issuer]) -> None:
+    base, issuer = service
+    for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}):
+        answer = _issue(base, _vc(issuer.id), headers=headers)
+        assert answer.status_code == 401
+        assert answer.headers["www-authenticate"] == "Bearer"
+    status = httpx.post(f"{base}/credentials/status", json={"credentialId": "urn:x"})
+    assert status.status_code == 401
+
+
+def test_issuing_without_a_token_is_refused_unless_named_unsafe(tmp_path: Path) -> None:
+    issuer = Issuer.create(tmp_path / "i", name="No token", url="https://issuer.test")
+    try:
+        with pytest.raises(ServerConfigError):
+            create_app(issuer=issuer)
+        create_app(issuer=issuer, unsafe_no_auth=True)
+    finally:
+        issuer.close()
+
+
+def test_revoke_and_suspend_through_the_ledger_and_the_served_list(
+        service: tuple[str, Issuer]) -> None:
+    base, issuer = service
+    vc = _issue(base, _vc(issuer.id), credentialStatus=[
+        {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+        {"type": "BitstringStatusListEntry", "statusPurpose": "suspension"}],
+    ).json()["verifiableCredential"]
+    assert _verify(base, vc).status_code == 200
+    change = {"credentialId": vc["id"], "credentialStatus": [
+        {"type": "BitstringStatusListCredential", "status": "suspended"}]}
+    answer = httpx.post(f"{base}/credentials/status", json=change, headers=AUTH)
+    assert answer.status_code == 200 and answer.json()["changed"] is True
+    assert issuer.record(vc["id"]).suspended  # type: ignore[union-attr]
+    refused = _verify(base, vc)
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["problem"] == "CREDENTIAL_SUSPENDED"
+    # the list the verifier read is the one served at its URL's path
+    entry = next(e for e in vc["credentialStatus"] if e["statusPurpose"] == "suspension")
+    served = httpx.get(base + entry["statusListCredential"].removeprefix("https://issuer.test"))
+    assert served.status_code == 200
+    assert served.json()["credentialSubject"]["statusPurpose"] == "suspension"
+    lift = {"credentialId": vc["id"], "credentialStatus": {"statusPurpose": "suspension",
+                                                           "value": 0}}
+    assert httpx.post(f"{base}/credentials/status", json=lift, headers=AUTH).status_code == 200
+    assert _verify(base, vc).status_code == 200
+    revoke = {"credentialId": vc["id"], "reason": "awarded in error",
+              "credentialStatus": [{"type": "BitstringStatusListCredential",
+                                    "status": "revoked"}]}
+    assert httpx.post(f"{base}/credentials/status", json=revoke, headers=AUTH).status_code == 200
+    assert _verify(base, vc).json()["errors"][0]["problem"] == "CREDENTIAL_REVOKED"
+    assert issuer.history(vc["id"])[-1].reason == "awarded in error"
+
+
+@pytest.mark.parametrize("body", [{"credentialId": "urn:uuid:nope", "credentialStatus": [
+    {"status": "revoked"}]}, {"credentialId": 5}, {"credentialId": "x", "credentialStatus": [
+        {"status": "deleted"}]}, {"credentialId": "x", "credentialStatus": {
+            "statusPurpose": "revocation", "value": 0}}])
+def test_bad_status_requests_are_refused(service: tuple[str, Issuer], body: Any) -> None:
+    base, _ = service
+    answer = httpx.post(f"{base}/credentials/status", json=body, headers=AUTH)
+    assert answer.status_code in (400, 404)
+
+
+def _presentation(holder: Ed25519Key, credentials: list[dict[str, Any]],
+                  **extra: Any) -> dict[str, Any]:
+    vp = {"@context": ["https://www.w3.org/ns/credentials/v2"],
+          "type": ["VerifiablePresentation"], "holder": holder.did,
+          "verifiableCredential": credentials, **extra}
+    return vp
+
+
+def _sign_vp(vp: dict[str, Any], holder: Ed25519Key, challenge: str, domain: str
+             ) -> dict[str, Any]:
+    from mcbadge.proofs import SUITES, ProofOptions
+
+    impl = SUITES["eddsa-rdfc-2022"]
+    proof = impl.create_proof(vp, holder, ProofOptions(
+        created="2026-12-01T00:00:00Z", verification_method=holder.verification_method,
+        proof_purpose="authentication", challenge=challenge, domain=domain))
+    return {**vp, "proof": proof}
+
+
+def test_a_presentation_and_its_credentials_verify(service: tuple[str, Issuer]) -> None:
+    base, issuer = service
+    holder = Ed25519Key.generate()
+    vc = _issue(base, _vc(issuer.id)).json()["verifiableCredential"]
+    vp = _sign_vp(_presentation(holder, [vc]), holder, "c-1", "verifier.example")
+    body = {"verifiablePresentation": vp, "options": {"challenge": "c-1",
+                                                       "domain": "verifier.example"}}
+    answer = httpx.post(f"{base}/presentations/verify", json=body, timeout=30)
+    assert answer.status_code == 200, answer.text
+    assert "presentation_proof" in answer.json()["checks"]
+    # a wrong challenge, a tampered credential, a broken proof: each refused
+    wrong = {**body, "options": {"challenge": "c-2", "domain": "verifier.example"}}
+    assert httpx.post(f"{base}/presentations/verify", json=wrong).status_code == 400
+    tampered = copy.deepcopy(vp)
+    tampered["verifiableCredential"][0]["credentialSubject"]["name"] = "Eve"
+    assert httpx.post(f"{base}/presentations/verify",
+                      json={**body, "verifiablePresentation": tampered}).status_code == 400
+    other = Ed25519Key.generate()
+    stolen = _sign_vp(_presentation(holder, [vc]), other, "c-1", "verifier.example")
+    answer = httpx.post(f"{base}/presentations/verify",
+                        json={**body, "verifiablePresentation": stolen})
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["check"] == "presentation_proof"
+
+
+@pytest.mark.parametrize("change", [{"@context": None}, {"type": ["Presentation"]},
+                                    {"@context": ["https://www.w3.org/ns/credentials/examples/v2"]},
+                                    {"verifiableCredential": ["https://x.example/vc"]},
+                                    {"holder": 5}])
+def test_a_malformed_presentation_is_refused(service: tuple[str, Issuer],
+                                             change: dict[str, Any]) -> None:
+    base, _ = service
+    holder = Ed25519Key.generate()
+    vp = {k: v for k, v in {**_presentation(holder, []), **change}.items() if v is not None}
+    answer = httpx.post(f"{base}/presentations/verify", json={"verifiablePresentation": vp})
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["check"] == "presentation"
+
+
+def test_a_credential_signed_elsewhere_verifies_as_any_vc(service: tuple[str, Issuer]) -> None:
+    base, _ = service
+    key = Ed25519Key.generate()
+    vc = sign(_vc(key.did), key)
+    assert _verify(base, vc).status_code == 200
+    assert _verify(base, json.dumps(vc)).status_code == 400  # a JSON string is not a VC
