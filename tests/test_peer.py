@@ -145,3 +145,76 @@ def test_a_vc11_badge_mcbadge_signs_the_peer_verifies_and_the_reverse(
     signed = json.loads(theirs.stdout)
     assert signed["@context"] == ours["@context"]  # the peer adds the same context
     assert verify_proof(signed, signed["proof"]).verified
+
+
+SERVICE_SUITES = ["eddsa-rdfc-2022", "eddsa-jcs-2022", "Ed25519Signature2020"]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    pytest.importorskip("fastapi")
+    from mcbadge.issuing import Issuer
+    from mcbadge.resolve import Fetcher
+    from mcbadge.server import create_app
+    from tests.servers import asgi_on_loopback
+
+    issuer = Issuer.create(tmp_path_factory.mktemp("peer-serve") / "issuer",
+                           name="Peer service issuer", url="https://issuer.test")
+    app = create_app(issuer=issuer, token="t", fetcher=Fetcher(offline=True))
+    with asgi_on_loopback(app) as url:
+        yield url, issuer
+    issuer.close()
+
+
+@pytest.mark.parametrize("version", ["2.0", "1.1"])
+@pytest.mark.parametrize("suite", SERVICE_SUITES)
+def test_the_peer_verifies_what_the_service_issues(service: Any, suite: str, version: str,
+                                                     tmp_path: Path) -> None:
+    import httpx
+
+    base, issuer = service
+    vc: dict[str, Any] = {"type": ["VerifiableCredential"], "issuer": issuer.id,
+                          "credentialSubject": {"id": "did:example:learner"}}
+    if version == "2.0":
+        vc["@context"] = ["https://www.w3.org/ns/credentials/v2"]
+    else:
+        vc["@context"] = ["https://www.w3.org/2018/credentials/v1"]
+        vc["issuanceDate"] = "2026-01-01T00:00:00Z"
+    answer = httpx.post(f"{base}/suites/{suite}/credentials/issue",
+                        json={"credential": vc}, headers={"Authorization": "Bearer t"})
+    assert answer.status_code == 201, answer.text
+    issued = answer.json()["verifiableCredential"]
+    path = tmp_path / "issued.json"
+    path.write_text(json.dumps(issued), "utf-8")
+    args = [str(path)]
+    if "credentialStatus" in issued:  # the list, as the service serves it at its path
+        url = issued["credentialStatus"]["statusListCredential"]
+        served = httpx.get(base + url.removeprefix("https://issuer.test"))
+        assert served.status_code == 200
+        (tmp_path / "list.json").write_text(served.text, "utf-8")
+        args += ["--status", f"{url}={tmp_path / 'list.json'}"]
+    result = _node("verify.mjs", *args)
+    report = json.loads(result.stdout)
+    assert result.returncode == 0, report
+    assert report["verified"] is True
+
+
+@pytest.mark.parametrize("suite", SERVICE_SUITES)
+def test_the_service_verifies_what_the_peer_signs(service: Any, suite: str,
+                                                  tmp_path: Path) -> None:
+    import httpx
+
+    base, _ = service
+    unsigned = tmp_path / "unsigned.json"
+    unsigned.write_text(json.dumps({
+        "@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["VerifiableCredential"],
+        "issuer": KEY.did, "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": "did:example:learner"}}), "utf-8")
+    theirs = _node("sign.mjs", "--seed", SEED.hex(), "--suite", suite, str(unsigned))
+    assert theirs.returncode == 0, theirs.stderr
+    signed = json.loads(theirs.stdout)
+    answer = httpx.post(f"{base}/credentials/verify", json={"verifiableCredential": signed})
+    assert answer.status_code == 200, answer.text
+    signed["credentialSubject"]["id"] = "did:example:someone-else"
+    assert httpx.post(f"{base}/credentials/verify",
+                      json={"verifiableCredential": signed}).status_code == 400
