@@ -251,3 +251,34 @@ def test_a_credential_signed_elsewhere_verifies_as_any_vc(service: tuple[str, Is
     vc = sign(_vc(key.did), key)
     assert _verify(base, vc).status_code == 200
     assert _verify(base, json.dumps(vc)).status_code == 400  # a JSON string is not a VC
+
+
+def test_serve_refuses_open_issuing_off_loopback(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.test_cli_keys import run
+
+    Issuer.create(tmp_path / "ws", name="CLI", url="https://issuer.test").close()
+    code, _, err = run(["serve", "-i", str(tmp_path / "ws"), "--host", "0.0.0.0"], capsys)
+    assert code != 0 and "needs a bearer token" in err
+    assert len(err.strip().splitlines()) == 1
+    empty = tmp_path / "token"
+    empty.write_text("\n")
+    code, _, err = run(["serve", "-i", str(tmp_path / "ws"), "--token-file", str(empty)],
+                       capsys)
+    assert code != 0 and "is empty" in err
+    code, _, err = run(["serve", "--context", "no-equals-sign"], capsys)
+    assert code != 0 and "URL=FILE" in err
+
+
+def test_make_conformance_skips_cleanly_without_the_kit(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    done = subprocess.run([sys.executable, str(REPO / "tools" / "conformance.py")],
+                          env={**os.environ, "MCBADGE_SHARED": str(tmp_path)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0
+    assert done.stdout.startswith("conformance: skipped: no conformance kit")
