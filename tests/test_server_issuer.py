@@ -282,3 +282,27 @@ def test_make_conformance_skips_cleanly_without_the_kit(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0
     assert done.stdout.startswith("conformance: skipped: no conformance kit")
+
+
+@pytest.mark.parametrize("layout", ["did_web", "profile_url"])
+def test_the_issuers_key_documents_are_served_at_their_paths(tmp_path: Path,
+                                                             layout: str) -> None:
+    from urllib.parse import urlsplit
+
+    options = ({"did_web": "issuer.test/pd"} if layout == "did_web"
+               else {"profile_url": "https://issuer.test/pd/profile.json"})
+    issuer = Issuer.create(tmp_path / "ws", name="Docs", url="https://issuer.test", **options)
+    try:
+        expected = issuer.publish_documents(tmp_path / "site")
+        app = create_app(issuer=issuer, token=TOKEN, fetcher=Fetcher(offline=True))
+        with asgi_on_loopback(app) as base:
+            for url, file in expected.items():
+                served = httpx.get(base + urlsplit(url).path)
+                assert served.status_code == 200, url
+                assert served.json() == json.loads(file.read_text("utf-8"))
+            assert httpx.get(base + "/nothing/here.json").status_code == 404
+            # and what it issues verifies against those documents, read from the workspace
+            vc = _issue(base, _vc(issuer.id)).json()["verifiableCredential"]
+            assert _verify(base, vc).status_code == 200
+    finally:
+        issuer.close()
