@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -129,9 +131,11 @@ def test_jwt_keys_round_trip(kind: str, alg: str, fmt: str, tmp_path: Path) -> N
     assert "d" not in key_to_jwk(key)
 
 
-def test_multikey_format_refuses_non_ed25519(tmp_path: Path) -> None:
-    with pytest.raises(KeyFormatError, match="Ed25519"):
-        save_key(JwtKey.generate("p256"), tmp_path / "k", "multikey")
+def test_multikey_format_refuses_rsa_but_takes_p256(tmp_path: Path) -> None:
+    with pytest.raises(KeyFormatError, match="RSA"):
+        save_key(JwtKey.generate("rsa"), tmp_path / "k", "multikey")
+    saved = save_key(JwtKey.generate("p256"), tmp_path / "p", "multikey")
+    assert json.loads(saved.read_text())["publicKeyMultibase"].startswith("zDn")
 
 
 def test_ed25519_jwk_matches_rfc8037() -> None:

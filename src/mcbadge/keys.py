@@ -29,16 +29,22 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.utils import (
+    decode_dss_signature,
+    encode_dss_signature,
+)
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from mcbadge._private.files import write_atomic
 from mcbadge._private.multibase import (
     ED25519_PRIV,
     ED25519_PUB,
+    P256_PRIV,
     P256_PUB,
+    P384_PRIV,
     P384_PUB,
     multibase_decode,
     multibase_encode,
@@ -246,7 +252,9 @@ def _b64url_decode(text: str) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class JwtKey:
-    """A P-256 (ES256), P-384 (ES384) or RSA (RS256) key, used only for VC-JWT."""
+    """A P-256 (ES256), P-384 (ES384) or RSA (RS256) key: VC-JWT, and (P-256 / P-384) the
+    ECDSA Data Integrity suites (``ecdsa-rdfc-2019``, ``ecdsa-jcs-2019``, ``ecdsa-sd-2023``)
+    with its Multikey form (``zDn...`` / ``z82...``)."""
 
     alg: str
     public_key: ec.EllipticCurvePublicKey | rsa.RSAPublicKey
@@ -270,6 +278,95 @@ class JwtKey:
     @property
     def has_private(self) -> bool:
         return self._private is not None
+
+    @property
+    def curve(self) -> str | None:
+        """``P-256`` or ``P-384`` (None for RSA)."""
+        if isinstance(self.public_key, ec.EllipticCurvePublicKey):
+            return _CURVE_NAMES.get(self.public_key.curve.name)
+        return None
+
+    @property
+    def hash_name(self) -> str:
+        """The hash the curve's ECDSA uses: ``sha256`` (P-256, RSA) or ``sha384`` (P-384)."""
+        return "sha384" if self.curve == "P-384" else "sha256"
+
+    def sign_ecdsa(self, data: bytes) -> bytes:
+        """ECDSA over ``data`` with the curve's hash; the signature as ``r || s`` (IEEE
+        P1363, 64 bytes for P-256, 96 for P-384), as the Data Integrity suites write it."""
+        private = self.private_key()
+        if not isinstance(private, ec.EllipticCurvePrivateKey):
+            raise KeyFormatError("an RSA key cannot make ECDSA signatures")
+        der = private.sign(data, ec.ECDSA(_HASHES[self.hash_name]()))
+        r, s = decode_dss_signature(der)
+        size = (private.curve.key_size + 7) // 8
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+    def verify_ecdsa(self, signature: bytes, data: bytes) -> bool:
+        """Whether ``signature`` (``r || s``) is this key's ECDSA signature of ``data``."""
+        public = self.public_key
+        if not isinstance(public, ec.EllipticCurvePublicKey):
+            return False
+        size = (public.curve.key_size + 7) // 8
+        if len(signature) != 2 * size:
+            return False
+        der = encode_dss_signature(int.from_bytes(signature[:size], "big"),
+                                   int.from_bytes(signature[size:], "big"))
+        try:
+            public.verify(der, data, ec.ECDSA(_HASHES[self.hash_name]()))
+        except InvalidSignature:
+            return False
+        return True
+
+    @property
+    def secret_key_multibase(self) -> str:
+        """The secret scalar as a Multikey ``secretKeyMultibase`` (p256-priv / p384-priv)."""
+        private = self.private_key()
+        if not isinstance(private, ec.EllipticCurvePrivateKey):
+            raise KeyFormatError("an RSA key has no Multikey form")
+        size = (private.curve.key_size + 7) // 8
+        prefix = P256_PRIV if self.curve == "P-256" else P384_PRIV
+        return multibase_encode(prefix + private.private_numbers().private_value.to_bytes(
+            size, "big"))
+
+    def to_multikey(self, *, include_private: bool = False) -> dict[str, Any]:
+        """The key as a Multikey document (P-256 / P-384)."""
+        doc: dict[str, Any] = {
+            "@context": "https://w3id.org/security/multikey/v1",
+            "type": "Multikey", "id": self.verification_method, "controller": self.did,
+            "publicKeyMultibase": self.public_key_multibase,
+        }
+        if include_private:
+            doc["secretKeyMultibase"] = self.secret_key_multibase
+        return doc
+
+    @classmethod
+    def from_multikey(cls, doc: Mapping[str, Any]) -> JwtKey:
+        """Read a P-256 / P-384 Multikey document (public, or with ``secretKeyMultibase``)."""
+        secret = doc.get("secretKeyMultibase")
+        public = doc.get("publicKeyMultibase")
+        if secret is None:
+            key = public_key_from_any_multibase(public) if isinstance(public, str) else None
+            if not isinstance(key, JwtKey):
+                raise KeyFormatError("not a P-256 / P-384 Multikey")
+            return key
+        try:
+            raw = multibase_decode(secret) if isinstance(secret, str) else b""
+        except ValueError as exc:
+            raise KeyFormatError(f"not a Multikey secret key: {exc}") from None
+        for prefix, (alg, curve, size) in ((P256_PRIV, ("ES256", ec.SECP256R1(), 32)),
+                                           (P384_PRIV, ("ES384", ec.SECP384R1(), 48))):
+            if raw.startswith(prefix) and len(raw) == len(prefix) + size:
+                try:
+                    private = ec.derive_private_key(int.from_bytes(raw[len(prefix):], "big"),
+                                                    curve)
+                except ValueError:
+                    raise KeyFormatError("secretKeyMultibase is not a valid scalar") from None
+                key = cls(alg, private.public_key(), private)
+                if isinstance(public, str) and public != key.public_key_multibase:
+                    raise KeyFormatError("publicKeyMultibase does not match the secret key")
+                return key
+        raise KeyFormatError("secretKeyMultibase is not a P-256 or P-384 secret key")
 
     def private_key(self) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
         if self._private is None:
@@ -324,6 +421,9 @@ class JwtKey:
 
 AnyKey = Ed25519Key | JwtKey
 """Any key mcbadge signs with."""
+
+_HASHES: dict[str, type[hashes.HashAlgorithm]] = {"sha256": hashes.SHA256,
+                                                  "sha384": hashes.SHA384}
 
 _CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384"}
 _EC_CURVES: dict[str, tuple[str, ec.EllipticCurve]] = {
@@ -446,8 +546,21 @@ def parse_key(data: bytes, passphrase: str | None = None) -> AnyKey:
     if "kty" in doc:
         return key_from_jwk(doc)
     if any(k in doc for k in ("publicKeyMultibase", "secretKeyMultibase", "privateKeyMultibase")):
+        if _multicodec(doc.get("secretKeyMultibase") or doc.get("publicKeyMultibase")) in (
+                P256_PRIV, P384_PRIV, P256_PUB, P384_PUB):
+            return JwtKey.from_multikey(doc)
         return Ed25519Key.from_multikey(doc)
     raise KeyFormatError("JSON key file is neither a JWK nor a Multikey")
+
+
+def _multicodec(value: Any) -> bytes | None:
+    """The two-byte multicodec prefix of a Multikey value (None: unreadable)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return multibase_decode(value)[:2]
+    except ValueError:
+        return None
 
 
 def load_key(path: str | os.PathLike[str], passphrase: str | None = None) -> AnyKey:
@@ -460,10 +573,11 @@ def load_key(path: str | os.PathLike[str], passphrase: str | None = None) -> Any
 
 
 def serialize_key(key: AnyKey, fmt: str = "multikey", passphrase: str | None = None) -> bytes:
-    """The private key in ``fmt`` (multikey: Ed25519 only; jwk; pem: PKCS#8)."""
+    """The private key in ``fmt`` (multikey: Ed25519, P-256, P-384; jwk; pem: PKCS#8)."""
     if fmt == "multikey":
-        if not isinstance(key, Ed25519Key):
-            raise KeyFormatError("Multikey files hold Ed25519 keys; use --format jwk or pem")
+        if isinstance(key, JwtKey) and key.curve is None:
+            raise KeyFormatError("Multikey files hold Ed25519, P-256 or P-384 keys; use "
+                                 "--format jwk or pem for RSA")
         return (json.dumps(key.to_multikey(include_private=True), indent=2) + "\n").encode()
     if fmt == "jwk":
         return (json.dumps(key_to_jwk(key, include_private=True), indent=2) + "\n").encode()

@@ -9,6 +9,8 @@ ED25519_PUB = b"\xed\x01"  # multicodec 0xed, varint-encoded
 ED25519_PRIV = b"\x80\x26"  # multicodec 0x1300, varint-encoded
 P256_PUB = b"\x80\x24"  # multicodec 0x1200 (p256-pub), compressed point: did:key:zDn...
 P384_PUB = b"\x81\x24"  # multicodec 0x1201 (p384-pub), compressed point: did:key:z82...
+P256_PRIV = b"\x86\x26"  # multicodec 0x1306 (p256-priv), the 32-byte secret scalar
+P384_PRIV = b"\x87\x26"  # multicodec 0x1307 (p384-priv), the 48-byte secret scalar
 
 
 _CHUNK = 58**10  # ten base58 digits per big-integer division

@@ -137,8 +137,8 @@ class _Issuer:
         return other
 
 
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+def _digest(name: str, text: str) -> str:
+    return hashlib.new(name, text.encode("utf-8")).hexdigest()
 
 
 def _blank_nodes(quad: Quad) -> Iterable[tuple[str, str]]:
@@ -152,8 +152,9 @@ def _blank_nodes(quad: Quad) -> Iterable[tuple[str, str]]:
 
 
 class _Canonicalizer:
-    def __init__(self, quads: list[Quad], max_work: int) -> None:
+    def __init__(self, quads: list[Quad], max_work: int, hash_name: str = "sha256") -> None:
         self.quads = quads
+        self.hash_name = hash_name
         self.bnode_quads: dict[str, list[Quad]] = {}
         for quad in quads:
             for _, bnode in _blank_nodes(quad):
@@ -168,6 +169,9 @@ class _Canonicalizer:
         self.first_degree: dict[str, str] = {}
         self.work = 0
         self.max_work = max_work
+
+    def _hash(self, text: str) -> str:
+        return _digest(self.hash_name, text)
 
     def _spend(self, amount: int = 1) -> None:
         self.work += amount
@@ -187,7 +191,7 @@ class _Canonicalizer:
             rename = {b: ("_:a" if b == ref else "_:z") for _, b in _blank_nodes(quad)}
             lines.append(serialize_quad(quad, rename))
         lines.sort()
-        result = _sha256("".join(lines))
+        result = self._hash("".join(lines))
         self.first_degree[ref] = result
         return result
 
@@ -201,7 +205,7 @@ class _Canonicalizer:
         data = position
         if position != "g":
             data += f"<{quad[1]}>"
-        return _sha256(data + ident)
+        return self._hash(data + ident)
 
     def hash_n_degree(self, ref: str, issuer: _Issuer) -> tuple[str, _Issuer]:
         self._spend()
@@ -255,7 +259,7 @@ class _Canonicalizer:
             data.append(chosen_path)
             assert chosen_issuer is not None
             issuer = chosen_issuer
-        return _sha256("".join(data)), issuer
+        return self._hash("".join(data)), issuer
 
     def run(self) -> list[str]:
         hash_to_bnodes: dict[str, list[str]] = {}
@@ -282,14 +286,18 @@ class _Canonicalizer:
         return sorted({serialize_quad(q, rename) for q in self.quads})
 
 
-def canonicalize_quads(quads: list[Quad], *, max_work: int = MAX_WORK) -> str:
-    """The canonical N-Quads document (RDFC-1.0) for ``quads``."""
+def canonicalize_quads(quads: list[Quad], *, max_work: int = MAX_WORK,
+                       hash_name: str = "sha256") -> str:
+    """The canonical N-Quads document (RDFC-1.0) for ``quads``; ``hash_name`` is the
+    algorithm's hash (SHA-256; the ECDSA suites run it with SHA-384 for P-384)."""
     if not any(True for q in quads for _ in _blank_nodes(q)):
         return "".join(sorted({serialize_quad(q) for q in quads}))
-    return "".join(_Canonicalizer(quads, max_work).run())
+    return "".join(_Canonicalizer(quads, max_work, hash_name).run())
 
 
 def canonicalize_dataset(
-    dataset: Mapping[str, Iterable[Mapping[str, Any]]], *, max_work: int = MAX_WORK
+    dataset: Mapping[str, Iterable[Mapping[str, Any]]], *, max_work: int = MAX_WORK,
+    hash_name: str = "sha256",
 ) -> str:
-    return canonicalize_quads(quads_from_dataset(dataset), max_work=max_work)
+    return canonicalize_quads(quads_from_dataset(dataset), max_work=max_work,
+                              hash_name=hash_name)

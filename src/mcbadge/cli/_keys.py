@@ -33,6 +33,8 @@ class Suite(StrEnum):
     eddsa_rdfc_2022 = "eddsa-rdfc-2022"
     eddsa_jcs_2022 = "eddsa-jcs-2022"
     ed25519_signature_2020 = "Ed25519Signature2020"
+    ecdsa_rdfc_2019 = "ecdsa-rdfc-2019"
+    ecdsa_jcs_2019 = "ecdsa-jcs-2019"
     jwt = "jwt"
 
 
@@ -51,7 +53,8 @@ def keygen(
     fmt: Annotated[
         KeyFormat | None,
         typer.Option(
-            "--format", help="multikey (Ed25519 default), jwk, or pem (P-256/P-384/RSA default)."
+            "--format", help="multikey (Ed25519 default; also P-256/P-384, for the ECDSA "
+                             "suites), jwk, or pem (P-256/P-384/RSA default)."
         ),
     ] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
@@ -119,8 +122,11 @@ def sign_command(
     if suite is Suite.jwt:
         typer.echo(sign_jwt(doc, key, kid=verification_method))
         return
-    if not isinstance(key, Ed25519Key):
-        fail(f"{suite.value} needs an Ed25519 key; this is a {key.alg} key (use --suite jwt)")
+    problem = SUITES[suite.value].key_problem(key)
+    if problem is not None:
+        kind = "Ed25519" if isinstance(key, Ed25519Key) else key.curve or key.alg
+        fail(f"{problem}; this is a {kind} key (ECDSA suites take P-256/P-384, the EdDSA "
+             "ones Ed25519; any key signs --suite jwt)")
     if not key.has_private:
         fail(f"{key_file} holds only a public key; signing needs the private key")
     loader = DocumentLoader(extra_contexts=parse_contexts(context)) if context else None

@@ -409,9 +409,11 @@ def _dataset(expanded: list[Any], loader: Any) -> dict[str, Any]:
 
 
 def canonical_nquads(
-    document: Mapping[str, Any], loader: Any, *, max_work: int = MAX_WORK
+    document: Mapping[str, Any], loader: Any, *, max_work: int = MAX_WORK,
+    hash_name: str = "sha256",
 ) -> str:
-    """RDFC-1.0 canonical N-Quads of ``document``, after the data-loss check."""
+    """RDFC-1.0 canonical N-Quads of ``document``, after the data-loss check (``hash_name``:
+    the algorithm's hash, SHA-256 unless a suite says otherwise)."""
     expanded = expand_safely(document, loader)
     try:
         dataset = _dataset(expanded, loader)
@@ -419,4 +421,4 @@ def canonical_nquads(
         raise _jsonld_error(exc) from None
     except RecursionError:
         raise CanonicalizationError("document is nested too deeply") from None
-    return canonicalize_dataset(dataset, max_work=max_work)
+    return canonicalize_dataset(dataset, max_work=max_work, hash_name=hash_name)

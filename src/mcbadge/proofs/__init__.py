@@ -1,7 +1,7 @@
 """Data Integrity proofs: add one to a document, or check one.
 
 ```python
-from mcbadge.keys import Ed25519Key
+from mcbadge.keys import AnyKey
 from mcbadge.proofs import sign, verify_proof
 
 key = Ed25519Key.generate()
@@ -23,7 +23,7 @@ from typing import Any
 
 from mcbadge.errors import MCBadgeError
 from mcbadge.jsonld import DocumentLoader
-from mcbadge.keys import Ed25519Key
+from mcbadge.keys import AnyKey
 from mcbadge.proofs._base import (
     KeyResolver,
     ProofError,
@@ -31,7 +31,10 @@ from mcbadge.proofs._base import (
     ProofResult,
     ProofSuite,
     resolve_did_key,
+    resolve_did_key_any,
 )
+from mcbadge.proofs.ecdsa_jcs_2019 import EcdsaJcs2019
+from mcbadge.proofs.ecdsa_rdfc_2019 import EcdsaRdfc2019
 from mcbadge.proofs.ed25519_signature_2020 import Ed25519Signature2020
 from mcbadge.proofs.eddsa_jcs_2022 import EddsaJcs2022
 from mcbadge.proofs.eddsa_rdfc_2022 import Eddsa2022Legacy, EddsaRdfc2022
@@ -59,6 +62,8 @@ SUITES: dict[str, ProofSuite] = {
     EddsaRdfc2022.name: EddsaRdfc2022(),
     EddsaJcs2022.name: EddsaJcs2022(),
     Ed25519Signature2020.name: Ed25519Signature2020(),
+    EcdsaRdfc2019.name: EcdsaRdfc2019(),
+    EcdsaJcs2019.name: EcdsaJcs2019(),
 }
 """Proof suites mcbadge signs and verifies with, by cryptosuite (or proof type) name."""
 
@@ -70,7 +75,7 @@ VERIFY_ONLY: dict[str, ProofSuite] = {
 
 def sign(
     document: Mapping[str, Any],
-    key: Ed25519Key,
+    key: AnyKey,
     *,
     suite: str = "eddsa-rdfc-2022",
     created: str | None = None,
@@ -100,7 +105,7 @@ def sign(
 def verify_proof(
     document: Mapping[str, Any],
     proof: Mapping[str, Any],
-    resolve_key: KeyResolver = resolve_did_key,
+    resolve_key: KeyResolver = resolve_did_key_any,
     loader: DocumentLoader | None = None,
     *,
     expected_purpose: str | None = "assertionMethod",

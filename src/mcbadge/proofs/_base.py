@@ -12,8 +12,9 @@ from mcbadge.errors import KeyFormatError, MCBadgeError
 from mcbadge.jsonld import DocumentLoader
 from mcbadge.keys import AnyKey, Ed25519Key, did_key_document, public_key_from_any_multibase
 
-KeyResolver = Callable[[str], Ed25519Key]
-"""Maps a ``verificationMethod`` id to the public key it names (raises if it cannot)."""
+KeyResolver = Callable[[str], AnyKey]
+"""Maps a ``verificationMethod`` id to the public key it names (raises if it cannot); each
+suite checks the key is of its kind."""
 
 
 class ProofError(MCBadgeError):
@@ -62,8 +63,12 @@ class ProofSuite(Protocol):
         """The document to sign (a suite may add the context it needs)."""
         ...
 
+    def key_problem(self, key: AnyKey) -> str | None:
+        """Why ``key`` cannot make or check this suite's proofs (None: it can)."""
+        ...
+
     def create_proof(
-        self, document: Mapping[str, Any], key: Ed25519Key, options: ProofOptions
+        self, document: Mapping[str, Any], key: AnyKey, options: ProofOptions
     ) -> dict[str, Any]: ...
 
     def verify_proof(

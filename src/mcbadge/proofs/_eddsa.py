@@ -1,5 +1,7 @@
-"""The part of the two EdDSA Data Integrity cryptosuites that does not depend on the
-canonical form: proof configuration, hashing layout, signing, and checking."""
+"""The part of the Data Integrity cryptosuites that depends neither on the canonical form nor
+(but for a few hooks) on the signature algorithm: proof configuration, the hashing layout,
+proof chains, signing and checking. :class:`EddsaSuite` fills the hooks for Ed25519; the
+ECDSA suites (``_ecdsa.py``) for P-256 / P-384."""
 
 from __future__ import annotations
 
@@ -16,8 +18,8 @@ from mcbadge.jsonld import (
     bundled_context,
     default_document_loader,
 )
-from mcbadge.keys import Ed25519Key
-from mcbadge.proofs._base import KeyResolver, ProofOptions, ProofResult, now_created
+from mcbadge.keys import AnyKey, Ed25519Key
+from mcbadge.proofs._base import KeyResolver, ProofError, ProofOptions, ProofResult, now_created
 
 _FAIL = "PROOF_VERIFICATION_ERROR"
 DATA_INTEGRITY_V2 = "https://w3id.org/security/data-integrity/v2"
@@ -66,8 +68,9 @@ def _bundled_defines_data_integrity(url: str) -> bool:
                if isinstance(c, Mapping))
 
 
-class EddsaSuite:
-    """``DataIntegrityProof`` + an EdDSA cryptosuite; subclasses say how to canonicalize."""
+class DataIntegritySuite:
+    """A ``DataIntegrityProof`` cryptosuite; subclasses say how to canonicalize and (the
+    hooks at the end) which keys sign, with which hash, and how."""
 
     name = ""
     proof_type = "DataIntegrityProof"
@@ -93,7 +96,8 @@ class EddsaSuite:
             return dict(document)
         return {**document, "@context": [*contexts, DATA_INTEGRITY_V2]}
 
-    def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader) -> bytes:
+    def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader,
+                     hash_name: str = "sha256") -> bytes:
         raise NotImplementedError
 
     def hash_data(
@@ -101,8 +105,10 @@ class EddsaSuite:
         document: Mapping[str, Any],
         proof_config: Mapping[str, Any],
         loader: DocumentLoader | None = None,
+        hash_name: str = "sha256",
     ) -> bytes:
-        """SHA-256(canonical proof config) || SHA-256(canonical document without proof).
+        """H(canonical proof config) || H(canonical document without proof), H being
+        ``hash_name`` (SHA-256; SHA-384 for ECDSA with P-384).
 
         A document whose ``proof`` is :data:`_PREVIOUS` -tagged (see :meth:`unsecured_for`)
         keeps the previous proofs a chained proof signs over."""
@@ -112,8 +118,8 @@ class EddsaSuite:
         if isinstance(previous, _PreviousProofs):
             unsecured["proof"] = list(previous)
         return (
-            hashlib.sha256(self.canonicalize(proof_config, loader)).digest()
-            + hashlib.sha256(self.canonicalize(unsecured, loader)).digest()
+            hashlib.new(hash_name, self.canonicalize(proof_config, loader, hash_name)).digest()
+            + hashlib.new(hash_name, self.canonicalize(unsecured, loader, hash_name)).digest()
         )
 
     def proof_config(self, document: Mapping[str, Any], **members: Any) -> dict[str, Any]:
@@ -128,8 +134,11 @@ class EddsaSuite:
         return config
 
     def create_proof(
-        self, document: Mapping[str, Any], key: Ed25519Key, options: ProofOptions
+        self, document: Mapping[str, Any], key: AnyKey, options: ProofOptions
     ) -> dict[str, Any]:
+        problem = self.key_problem(key)
+        if problem is not None:
+            raise ProofError(problem)
         config = self.proof_config(
             document,
             created=options.created or now_created(),
@@ -138,7 +147,8 @@ class EddsaSuite:
             **{k: v for k, v in (("challenge", options.challenge), ("domain", options.domain))
                if v is not None},
         )
-        signature = key.sign(self.hash_data(document, config, options.loader))
+        signature = self.sign_with(
+            key, self.hash_data(document, config, options.loader, self.hash_for(key)))
         proof = {**config, "proofValue": multibase_encode(signature)}
         if not self.proof_carries_context:
             proof.pop("@context", None)
@@ -181,13 +191,56 @@ class EddsaSuite:
             signature = multibase_decode(value)
         except ValueError as exc:
             return ProofResult(False, "INVALID_SIGNATURE", f"proofValue: {exc}", vm_id)
-        if len(signature) != 64:
-            return ProofResult(False, "INVALID_SIGNATURE", "proofValue is not 64 bytes", vm_id)
         try:
             key = resolve_key(vm_id)
-            data = self.hash_data(unsecured, config, loader)
         except MCBadgeError as exc:
             return ProofResult(False, exc.code, exc.message, vm_id)
-        if not key.verify(signature, data):
+        problem = self.key_problem(key)
+        if problem is not None:
+            return ProofResult(False, "INVALID_VERIFICATION_METHOD", f"{vm_id}: {problem}", vm_id)
+        if len(signature) != self.signature_length(key):
+            return ProofResult(False, "INVALID_SIGNATURE", f"proofValue is not "
+                               f"{self.signature_length(key)} bytes", vm_id)
+        try:
+            data = self.hash_data(unsecured, config, loader, self.hash_for(key))
+        except MCBadgeError as exc:
+            return ProofResult(False, exc.code, exc.message, vm_id)
+        if not self.verify_with(key, signature, data):
             return ProofResult(False, "INVALID_SIGNATURE", "the signature does not verify", vm_id)
         return ProofResult(True, None, "verified", vm_id)
+
+    # -- the signature algorithm's hooks ---------------------------------------------
+
+    def key_problem(self, key: AnyKey) -> str | None:
+        """Why ``key`` cannot make or check this suite's proofs (None: it can)."""
+        raise NotImplementedError
+
+    def hash_for(self, key: AnyKey) -> str:
+        return "sha256"
+
+    def signature_length(self, key: AnyKey) -> int:
+        raise NotImplementedError
+
+    def sign_with(self, key: AnyKey, data: bytes) -> bytes:
+        raise NotImplementedError
+
+    def verify_with(self, key: AnyKey, signature: bytes, data: bytes) -> bool:
+        raise NotImplementedError
+
+
+class EddsaSuite(DataIntegritySuite):
+    """``DataIntegrityProof`` + an EdDSA cryptosuite (and the legacy Ed25519Signature2020):
+    Ed25519 keys, SHA-256, 64-byte signatures."""
+
+    def key_problem(self, key: AnyKey) -> str | None:
+        return None if isinstance(key, Ed25519Key) else f"{self.name} needs an Ed25519 key"
+
+    def signature_length(self, key: AnyKey) -> int:
+        return 64
+
+    def sign_with(self, key: AnyKey, data: bytes) -> bytes:
+        assert isinstance(key, Ed25519Key)
+        return key.sign(data)
+
+    def verify_with(self, key: AnyKey, signature: bytes, data: bytes) -> bool:
+        return isinstance(key, Ed25519Key) and key.verify(signature, data)

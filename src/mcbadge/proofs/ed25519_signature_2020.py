@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mcbadge.jsonld import DocumentLoader, canonical_nquads
-from mcbadge.keys import Ed25519Key
+from mcbadge.keys import AnyKey
 from mcbadge.proofs._base import ProofOptions
 from mcbadge.proofs._eddsa import EddsaSuite
 
@@ -26,7 +26,8 @@ class Ed25519Signature2020(EddsaSuite):
     name = "Ed25519Signature2020"
     proof_type = "Ed25519Signature2020"
 
-    def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader) -> bytes:
+    def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader,
+                     hash_name: str = "sha256") -> bytes:
         return canonical_nquads(document, loader).encode("utf-8")
 
     def prepare(self, document: Mapping[str, Any]) -> dict[str, Any]:
@@ -37,6 +38,6 @@ class Ed25519Signature2020(EddsaSuite):
         return {**document, "@context": [*contexts, ED25519_2020_CONTEXT]}
 
     def create_proof(
-        self, document: Mapping[str, Any], key: Ed25519Key, options: ProofOptions
+        self, document: Mapping[str, Any], key: AnyKey, options: ProofOptions
     ) -> dict[str, Any]:
         return super().create_proof(self.prepare(document), key, options)

@@ -14,16 +14,17 @@ from mcbadge._private.jcs import canonicalize
 from mcbadge.jsonld import DocumentLoader
 from mcbadge.proofs._eddsa import EddsaSuite
 
-__all__ = ["EddsaJcs2022"]
+__all__ = ["EddsaJcs2022", "JcsCanonical"]
 
 
-class EddsaJcs2022(EddsaSuite):
-    """The eddsa-jcs-2022 cryptosuite."""
+class JcsCanonical:
+    """JCS canonical forms for a Data Integrity suite, the proof carrying the document's
+    ``@context``; shared by eddsa-jcs-2022 and ecdsa-jcs-2019."""
 
-    name = "eddsa-jcs-2022"
     proof_carries_context = True
 
-    def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader) -> bytes:
+    def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader,
+                     hash_name: str = "sha256") -> bytes:
         return canonicalize(dict(document))
 
     def unsecured_for(
@@ -40,3 +41,9 @@ class EddsaJcs2022(EddsaSuite):
                 return "the document's @context does not start with the proof's @context"
             unsecured["@context"] = proof_ctx
         return unsecured, config
+
+
+class EddsaJcs2022(JcsCanonical, EddsaSuite):
+    """The eddsa-jcs-2022 cryptosuite."""
+
+    name = "eddsa-jcs-2022"

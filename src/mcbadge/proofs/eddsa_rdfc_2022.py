@@ -25,7 +25,7 @@ from mcbadge.jsonld import BUNDLED_CONTEXT_URLS, DocumentLoader, canonical_nquad
 from mcbadge.jsonld._plain import is_absolute_iri
 from mcbadge.proofs._eddsa import EddsaSuite
 
-__all__ = ["Eddsa2022Legacy", "EddsaRdfc2022"]
+__all__ = ["Eddsa2022Legacy", "EddsaRdfc2022", "RdfcCanonical"]
 
 _STANDARD_KEYS = frozenset(
     {"@context", "type", "cryptosuite", "created", "verificationMethod", "proofPurpose"}
@@ -37,20 +37,20 @@ _VM_MARK = "urn:mcbadge:template:verification-method"
 _MAX_TEMPLATES = 64
 
 
-class EddsaRdfc2022(EddsaSuite):
-    """The eddsa-rdfc-2022 cryptosuite."""
-
-    name = "eddsa-rdfc-2022"
+class RdfcCanonical:
+    """RDFC-1.0 canonical forms for a Data Integrity suite, with the proof-configuration
+    template (module doc); shared by eddsa-rdfc-2022 and ecdsa-rdfc-2019."""
 
     def __init__(self) -> None:
         self._templates: dict[str, tuple[str, str]] = {}
         self._lock = threading.Lock()
 
-    def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader) -> bytes:
+    def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader,
+                     hash_name: str = "sha256") -> bytes:
         fast = self._from_template(document, loader)
         if fast is not None:
             return fast.encode("utf-8")
-        return canonical_nquads(document, loader).encode("utf-8")
+        return canonical_nquads(document, loader, hash_name=hash_name).encode("utf-8")
 
     def _from_template(self, config: Mapping[str, Any], loader: DocumentLoader) -> str | None:
         if config.get("type") != "DataIntegrityProof" or not set(config) <= _STANDARD_KEYS:
@@ -83,6 +83,12 @@ class EddsaRdfc2022(EddsaSuite):
         # (lines end at "\n" only: U+2028, U+0085 and friends are not line ends in N-Quads)
         lines = text.split("\n")
         return "\n".join(sorted(line for line in lines if line)) + "\n"
+
+
+class EddsaRdfc2022(RdfcCanonical, EddsaSuite):
+    """The eddsa-rdfc-2022 cryptosuite."""
+
+    name = "eddsa-rdfc-2022"
 
 
 class Eddsa2022Legacy(EddsaRdfc2022):

@@ -16,6 +16,7 @@ from mcbadge.keys import (
     did_web_to_url,
     key_from_jwk,
     key_to_jwk,
+    public_key_from_any_multibase,
 )
 from mcbadge.proofs._base import resolve_did_key_any
 from mcbadge.resolve._fetch import Fetcher
@@ -50,7 +51,7 @@ def _absolute(ref: Any, base: str) -> Any:
 def _key_from_method(vm: Mapping[str, Any], where: str) -> AnyKey:
     try:
         if isinstance(vm.get("publicKeyMultibase"), str):
-            return Ed25519Key.from_public_multibase(vm["publicKeyMultibase"])
+            return public_key_from_any_multibase(vm["publicKeyMultibase"])
         if isinstance(vm.get("publicKeyJwk"), Mapping):
             if "d" in vm["publicKeyJwk"]:
                 raise KeyResolutionError(f"{where} publishes a private key; refusing it")
@@ -148,6 +149,11 @@ class KeyDirectory:
         if not isinstance(key, Ed25519Key):
             raise KeyResolutionError(f"{method} is not an Ed25519 key")
         return key
+
+    def any_key(self, method: str) -> AnyKey:
+        """A :data:`~mcbadge.proofs.KeyResolver` for every Data Integrity suite (each suite
+        checks the key is of its kind: Ed25519 for EdDSA, P-256 / P-384 for ECDSA)."""
+        return self.resolve(method).key
 
     def jwt_key(self, kid: str) -> AnyKey:
         return self.resolve(kid).key

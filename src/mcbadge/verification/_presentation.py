@@ -123,7 +123,7 @@ def _proof(vp: Mapping[str, Any], keys: KeyDirectory, challenge: str | None,
     if domain is not None and proof.get("domain") != domain:
         return _fail(name, f"the proof's domain is {proof.get('domain')!r:.80}, expected "
                      f"{domain!r:.80}", "INVALID_SIGNATURE")
-    result = verify_proof(vp, proof, keys.ed25519, loader,
+    result = verify_proof(vp, proof, keys.any_key, loader,
                           expected_purpose="authentication")
     if not result.verified:
         return _fail(name, result.message, result.problem or "INVALID_SIGNATURE")

@@ -63,7 +63,7 @@ def verify_embedded_proofs(doc: Mapping[str, Any], run: Run) -> ProofsOutcome:
         else:
             counted += 1
             run.check_deadline("the proof's key could be resolved")
-            result = verify_proof(doc, proof, run.keys.ed25519, run.loader)
+            result = verify_proof(doc, proof, run.keys.any_key, run.loader)
             row.update(verified=result.verified, message=result.message)
             if result.verified:
                 if isinstance(vm, str):
