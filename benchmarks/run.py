@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from mcbadge.keys import AnyKey, Ed25519Key, JwtKey
 from mcbadge.models import parse_credential, validate_schema
-from mcbadge.proofs import SUITES, sign, sign_jwt, verify_proof
+from mcbadge.proofs import SUITES, derive, reveal_except, sign, sign_jwt, verify_proof
 from mcbadge.resolve import Fetcher
 from mcbadge.verification import verify
 
@@ -37,6 +37,15 @@ PEER = HERE.parent / ".peer"
 KEY = Ed25519Key.from_seed(bytes(range(32)))  # the peer harness derives the same key
 _P256 = ec.derive_private_key(int.from_bytes(bytes(range(32)), "big"), ec.SECP256R1())
 P256 = JwtKey("ES256", _P256.public_key(), _P256)  # the peer's --seed for ECDSA: the scalar
+
+
+SD = "ecdsa-sd-2023"
+"""ecdsa-sd-2023: the base proof makes /issuer mandatory; the holder derives with the OB
+preset (everything but the rubric results and the evidence)."""
+
+
+def sd_options(suite: str) -> dict[str, Any]:
+    return {"mandatory_pointers": ["/issuer"]} if suite == SD else {}
 
 
 def key_for(suite: str) -> AnyKey:
@@ -58,12 +67,21 @@ def median_ms(fn: Callable[[], object], repeat: int) -> float:
     return statistics.median(times) * 1000
 
 
-def peer_figures(suite: str, repeat: int) -> dict[str, Any] | None:
+def without_lists(doc: dict[str, Any]) -> dict[str, Any]:
+    """The bench credential without its rubric's ``allowedValue`` (a JSON-LD list): the
+    peer's ecdsa-sd-2023 cannot sign lists, so the side-by-side sd row uses this copy."""
+    out = json.loads(json.dumps(doc))
+    for described in out["credentialSubject"]["achievement"].get("resultDescription", []):
+        described.pop("allowedValue", None)
+    return out
+
+
+def peer_figures(suite: str, repeat: int, data: Path = DATA) -> dict[str, Any] | None:
     node = shutil.which("node")
     if node is None or not (PEER / "node_modules").is_dir():
         return None
     out = subprocess.run(
-        [node, str(HERE / "peer_bench.mjs"), str(PEER), str(DATA), suite, str(repeat)],
+        [node, str(HERE / "peer_bench.mjs"), str(PEER), str(data), suite, str(repeat)],
         capture_output=True, text=True, timeout=600, check=False,
     )
     if out.returncode != 0:
@@ -97,22 +115,43 @@ def main() -> None:
     for name, fn in rows:
         print(f"  {name:<34}{median_ms(fn, args.repeat):8.3f}")
     print(f"\n  {'suite':<22}{'op':<8}{'mcbadge':>9}{'peer':>9}{'ratio':>8}")
+    full = doc
     for suite in SUITES:
         key = key_for(suite)
-        signed = sign(doc, key, suite=suite)
-        assert verify_proof(signed, signed["proof"]).verified
+        doc = without_lists(full) if suite == SD else full
+        shared = sign(doc, key, suite=suite, **sd_options(suite))
+        if suite == SD:
+            shared = derive(shared, reveal_except(shared))
+        assert verify_proof(shared, shared["proof"]).verified
         ours = {
-            "sign_ms": median_ms(lambda s=suite, k=key: sign(doc, k, suite=s), args.repeat),
-            "verify_ms": median_ms(lambda s=signed: verify_proof(s, s["proof"]), args.repeat),
+            "sign_ms": median_ms(lambda s=suite, k=key, d=doc: sign(d, k, suite=s, **sd_options(s)),
+                                 args.repeat),
+            "verify_ms": median_ms(lambda s=shared: verify_proof(s, s["proof"]), args.repeat),
         }
-        peer = peer_figures(suite, args.repeat)
-        for op in ("sign", "verify"):
+        if suite == SD:
+            base = sign(doc, key, suite=suite, **sd_options(suite))
+            ours["derive_ms"] = median_ms(lambda b=base: derive(b, reveal_except(b)), args.repeat)
+        if suite == SD:
+            import tempfile
+
+            with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as tmp:
+                json.dump(doc, tmp)
+            peer = peer_figures(suite, args.repeat, Path(tmp.name))
+            os.unlink(tmp.name)
+        else:
+            peer = peer_figures(suite, args.repeat)
+        for op in ("sign", "derive", "verify"):
+            if f"{op}_ms" not in ours:
+                continue
             mine = ours[f"{op}_ms"]
-            if peer:
+            if peer and f"{op}_ms" in peer:
                 theirs = peer[f"{op}_ms"]
                 print(f"  {suite:<22}{op:<8}{mine:9.3f}{theirs:9.3f}{mine / theirs:8.2f}")
             else:
                 print(f"  {suite:<22}{op:<8}{mine:9.3f}{'-':>9}{'-':>8}")
+    doc = full
+    print(f"  ({SD}: the bench credential without its rubric's allowedValue list, which "
+          "the peer cannot sign)")
     print("\n  mcbadge.verify: every check (parse, context + data-loss, schema, signature,")
     print("  binding, dates, status, endorsements), did:key issuer, nothing fetched")
     print("  (each run verifies a different credential: no cache helps across runs)")
@@ -125,9 +164,13 @@ def main() -> None:
             out.append(make(variant))
         return out
 
+    def made(d: dict[str, Any], s: str) -> dict[str, Any]:
+        signed = sign(as_issued_by(d, key_for(s)), key_for(s), suite=s, **sd_options(s))
+        return derive(signed, reveal_except(signed)) if s == SD else signed
+
     cases: list[tuple[str, list[object]]] = [
-        (f"{suite} (dict)", variants(lambda d, s=suite: sign(  # type: ignore[misc]
-            as_issued_by(d, key_for(s)), key_for(s), suite=s)))
+        (f"{suite} (dict)" + (", derived" if suite == SD else ""),
+         variants(lambda d, s=suite: made(d, s)))  # type: ignore[misc]
         for suite in SUITES]
     cases.append(("eddsa-rdfc-2022 (JSON text)", variants(lambda d: json.dumps(sign(d, KEY)))))
     cases.append(("VC-JWT EdDSA", variants(lambda d: sign_jwt(d, KEY))))

@@ -44,7 +44,7 @@ def publisher_documents(*docs: Mapping[str, Any]) -> dict[str, Any]:
         for proof in proofs if isinstance(proofs, list) else [proofs]:
             vm = proof.get("verificationMethod") if isinstance(proof, Mapping) else None
             if (isinstance(issuer, str) and issuer.startswith("https://")
-                    and isinstance(vm, str) and "#z6Mk" in vm):
+                    and isinstance(vm, str) and any(f"#{p}" in vm for p in ("z6Mk", "zDn", "z82"))):
                 found.setdefault(issuer, {})[vm] = vm.split("#", 1)[1]
         for value in node.values():
             walk(value)

@@ -11,8 +11,6 @@ Disagreements (documented in docs/verification.md):
   fails the declared formal schema on the single-object ``proof``; mcbadge reads a single
   proof as JSON-LD allows, and fails instead on the sample endorsements (placeholder
   proofs) and the unreachable revocation list.
-- sd/derivedcredential.json: a selective-disclosure (derived) proof; the validator verifies
-  it, mcbadge has no selective-disclosure suite and fails closed.
 """
 
 from __future__ import annotations
@@ -133,7 +131,7 @@ VERDICTS: dict[str, tuple[bool, str | None, str | None]] = {
     "ob30/simple-noproof.json": (False, "valid_signature", "INVALID_SIGNATURE"),
     # Selective disclosure (ecdsa-sd / bbs): the validator verifies it; mcbadge has no
     # selective-disclosure suite yet, so it fails closed. A disagreement, listed.
-    "ob30/sd/derivedcredential.json": (False, "valid_signature", "INVALID_SIGNATURE"),
+    "ob30/sd/derivedcredential.json": (True, None, None),  # ecdsa-sd-2023, derived
     # CLR 2.0: no verdicts in the validator's suite; these are ours.
     "clr20/simple.json": (True, None, None),
     # urn:uuid issuers signed by a did:key: nothing binds the key to the issuer id, so

@@ -285,6 +285,22 @@ class _Canonicalizer:
         rename = {b: "_:" + c for b, c in self.canonical.issued.items()}
         return sorted({serialize_quad(q, rename) for q in self.quads})
 
+    def labels(self) -> dict[str, str]:
+        """After :meth:`run`: each input blank node id -> its canonical label (``c14nN``)."""
+        return dict(self.canonical.issued)
+
+
+def canonical_labels(quads: list[Quad], *, max_work: int = MAX_WORK,
+                     hash_name: str = "sha256") -> dict[str, str]:
+    """RDFC-1.0's canonical issuer for ``quads``: input blank node id (as the quads name it,
+    ``_:b0``) -> canonical label without ``_:`` (``c14n0``). Selective disclosure relabels
+    the canonical N-Quads with it."""
+    if not any(True for q in quads for _ in _blank_nodes(q)):
+        return {}
+    run = _Canonicalizer(quads, max_work, hash_name)
+    run.run()
+    return run.labels()
+
 
 def canonicalize_quads(quads: list[Quad], *, max_work: int = MAX_WORK,
                        hash_name: str = "sha256") -> str:

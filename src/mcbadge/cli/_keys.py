@@ -35,6 +35,7 @@ class Suite(StrEnum):
     ed25519_signature_2020 = "Ed25519Signature2020"
     ecdsa_rdfc_2019 = "ecdsa-rdfc-2019"
     ecdsa_jcs_2019 = "ecdsa-jcs-2019"
+    ecdsa_sd_2023 = "ecdsa-sd-2023"
     jwt = "jwt"
 
 

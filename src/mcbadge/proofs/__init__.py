@@ -18,7 +18,7 @@ the one OB 3.0 certification requires), ``eddsa-jcs-2022`` and the legacy
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mcbadge.errors import MCBadgeError
@@ -35,12 +35,14 @@ from mcbadge.proofs._base import (
 )
 from mcbadge.proofs.ecdsa_jcs_2019 import EcdsaJcs2019
 from mcbadge.proofs.ecdsa_rdfc_2019 import EcdsaRdfc2019
+from mcbadge.proofs.ecdsa_sd_2023 import OB_PRIVATE, EcdsaSd2023, derive, reveal_except
 from mcbadge.proofs.ed25519_signature_2020 import Ed25519Signature2020
 from mcbadge.proofs.eddsa_jcs_2022 import EddsaJcs2022
 from mcbadge.proofs.eddsa_rdfc_2022 import Eddsa2022Legacy, EddsaRdfc2022
 from mcbadge.proofs.jwt import JwtParts, JwtResult, decode_jwt, sign_jwt, verify_jwt
 
 __all__ = [
+    "OB_PRIVATE",
     "SUITES",
     "VERIFY_ONLY",
     "JwtParts",
@@ -51,7 +53,9 @@ __all__ = [
     "ProofResult",
     "ProofSuite",
     "decode_jwt",
+    "derive",
     "resolve_did_key",
+    "reveal_except",
     "sign",
     "sign_jwt",
     "verify_jwt",
@@ -64,6 +68,7 @@ SUITES: dict[str, ProofSuite] = {
     Ed25519Signature2020.name: Ed25519Signature2020(),
     EcdsaRdfc2019.name: EcdsaRdfc2019(),
     EcdsaJcs2019.name: EcdsaJcs2019(),
+    EcdsaSd2023.name: EcdsaSd2023(),
 }
 """Proof suites mcbadge signs and verifies with, by cryptosuite (or proof type) name."""
 
@@ -81,18 +86,27 @@ def sign(
     created: str | None = None,
     verification_method: str | None = None,
     loader: DocumentLoader | None = None,
+    mandatory_pointers: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Return ``document`` with a new proof added (an existing proof makes a proof set)."""
+    """Return ``document`` with a new proof added (an existing proof makes a proof set).
+
+    ``key``: Ed25519 for the EdDSA suites, P-256 / P-384 for ``ecdsa-rdfc-2019`` and
+    ``ecdsa-jcs-2019``, P-256 for ``ecdsa-sd-2023``, whose base proof reveals
+    ``mandatory_pointers`` (JSON pointers) in every proof the holder derives (:func:`derive`).
+    """
     try:
         impl = SUITES[suite]
     except KeyError:
         raise ProofError(f"unknown proof suite {suite!r}; known: {', '.join(SUITES)}") from None
+    if mandatory_pointers and suite != "ecdsa-sd-2023":
+        raise ProofError("mandatory pointers are for ecdsa-sd-2023 base proofs")
     signed = impl.prepare(document)
     unsecured = {k: v for k, v in signed.items() if k != "proof"}
     proof = impl.create_proof(
         unsecured,
         key,
-        ProofOptions(created=created, verification_method=verification_method, loader=loader),
+        ProofOptions(created=created, verification_method=verification_method, loader=loader,
+                     mandatory_pointers=tuple(mandatory_pointers)),
     )
     existing = document.get("proof")
     if existing is None:

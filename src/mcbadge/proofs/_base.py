@@ -40,6 +40,8 @@ class ProofOptions:
     """For an ``authentication`` proof (a presentation): the verifier's challenge."""
     domain: str | None = None
     """For an ``authentication`` proof: the verifier's domain."""
+    mandatory_pointers: tuple[str, ...] = ()
+    """For an ``ecdsa-sd-2023`` base proof: the JSON pointers every derived proof reveals."""
     loader: DocumentLoader | None = None
     """Contexts for JSON-LD suites; the bundled set when None."""
 
