@@ -114,12 +114,20 @@ def sign_command(
         list[str] | None,
         typer.Option(help="URL=FILE: trust an extra JSON-LD context for this call. Repeatable."),
     ] = None,
+    mandatory: Annotated[
+        list[str] | None,
+        typer.Option("--mandatory", help="ecdsa-sd-2023: a JSON pointer every derived proof "
+                     "reveals (e.g. /issuer). Repeatable."),
+    ] = None,
 ) -> None:
-    """Sign a credential; print the signed document (or the compact JWT) to stdout."""
+    """Sign a credential; print the signed document (or the compact JWT) to stdout.
+    ``--suite ecdsa-sd-2023`` makes a base proof, for the holder to derive from."""
     doc = read_json_file(document)
     if not isinstance(doc, dict):
         fail("the document must be a JSON object")
     key = load_key(key_file, os.environ.get(PASSPHRASE_ENV))
+    if mandatory and suite is not Suite.ecdsa_sd_2023:
+        fail("--mandatory is for --suite ecdsa-sd-2023")
     if suite is Suite.jwt:
         typer.echo(sign_jwt(doc, key, kid=verification_method))
         return
@@ -134,5 +142,45 @@ def sign_command(
     signed = sign(
         doc, key, suite=suite.value, created=created,
         verification_method=verification_method, loader=loader,
+        mandatory_pointers=mandatory or (),
     )
     typer.echo(json.dumps(signed, indent=2, ensure_ascii=False))
+
+
+@app.command("derive", rich_help_panel="Keys and signing")
+def derive_command(
+    document: Annotated[Path, typer.Argument(
+        help="A credential with an ecdsa-sd-2023 base proof, or - for stdin.")],
+    reveal: Annotated[list[str] | None, typer.Option(
+        "--reveal", help="A JSON pointer to disclose (the mandatory ones always are). "
+                         "Repeatable.")] = None,
+    hide_results: Annotated[bool, typer.Option(
+        "--hide-results", help="The OB preset: disclose everything but "
+                               "credentialSubject.result and evidence.")] = False,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write the derived credential here (default: stdout).")] = None,
+    proof_id: Annotated[str | None, typer.Option(
+        help="The base proof's id, when the credential has several.")] = None,
+    context: Annotated[list[str] | None, typer.Option(
+        help="URL=FILE: trust an extra JSON-LD context for this call. Repeatable.")] = None,
+) -> None:
+    """Derive a selective-disclosure proof: the credential with only the chosen parts, and
+    a proof any verifier checks (what is not disclosed cannot be recovered)."""
+    from mcbadge._private.files import write_atomic
+    from mcbadge.proofs import derive, reveal_except
+
+    doc = read_json_file(document)
+    if not isinstance(doc, dict):
+        fail("the document must be a JSON object")
+    if not reveal and not hide_results:
+        fail("say what to disclose: --reveal /pointer ... or --hide-results")
+    pointers = list(reveal or [])
+    if hide_results:
+        pointers += [p for p in reveal_except(doc) if p not in pointers]
+    loader = DocumentLoader(extra_contexts=parse_contexts(context)) if context else None
+    derived = derive(doc, pointers, loader=loader, proof_id=proof_id)
+    text = json.dumps(derived, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        write_atomic(output, text.encode())
