@@ -306,3 +306,51 @@ def test_the_issuers_key_documents_are_served_at_their_paths(tmp_path: Path,
             assert _verify(base, vc).status_code == 200
     finally:
         issuer.close()
+
+
+@pytest.fixture(scope="module")
+def ecdsa_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Issuer]]:
+    folder = tmp_path_factory.mktemp("serve-ec") / "issuer"
+    issuer = Issuer.create(folder, name="ECDSA issuer", url="https://issuer.test",
+                           key_type="p256")
+    app = create_app(issuer=issuer, token=TOKEN, fetcher=Fetcher(offline=True))
+    with asgi_on_loopback(app) as url:
+        yield url, issuer
+    issuer.close()
+
+
+@pytest.mark.parametrize("suite", ["ecdsa-rdfc-2019", "ecdsa-jcs-2019"])
+def test_a_p256_workspace_issues_the_ecdsa_suites(ecdsa_service: tuple[str, Issuer],
+                                                  suite: str) -> None:
+    base, issuer = ecdsa_service
+    assert issuer.id.startswith("did:key:zDn") and issuer.suite == "ecdsa-rdfc-2019"
+    answer = _issue(base, _vc(issuer.id), f"/suites/{suite}/credentials/issue")
+    assert answer.status_code == 201, answer.text
+    vc = answer.json()["verifiableCredential"]
+    assert vc["proof"]["cryptosuite"] == suite
+    assert _verify(base, vc).status_code == 200
+    # an EdDSA suite does not fit the workspace key: refused, not a 500
+    wrong = _issue(base, _vc(issuer.id), "/suites/eddsa-rdfc-2022/credentials/issue")
+    assert wrong.status_code == 422 and "Ed25519" in wrong.json()["errors"][0]["message"]
+
+
+def test_ecdsa_sd_issue_keeps_the_status_mandatory_and_a_derived_proof_verifies(
+        ecdsa_service: tuple[str, Issuer]) -> None:
+    from mcbadge.proofs import derive
+    from mcbadge.proofs.ecdsa_sd_2023 import parse_base
+
+    base, issuer = ecdsa_service
+    vc = _vc(issuer.id, validFrom="2026-01-01T00:00:00Z")
+    answer = _issue(base, vc, "/suites/ecdsa-sd-2023/credentials/issue",
+                    mandatoryPointers=["/validFrom"])
+    assert answer.status_code == 201, answer.text
+    issued = answer.json()["verifiableCredential"]
+    assert parse_base(issued["proof"]["proofValue"])[4] == ["/validFrom", "/credentialStatus"]
+    # the base proof is for the holder; what the holder derives verifies
+    assert _verify(base, issued).status_code == 400
+    shared = derive(issued, ["/issuer", "/credentialSubject/name"])
+    assert "credentialStatus" in shared
+    assert _verify(base, shared).status_code == 200, _verify(base, shared).text
+    refused = _issue(base, vc, "/suites/ecdsa-sd-2023/credentials/issue",
+                     mandatoryPointers=["/nowhere"])
+    assert refused.status_code == 422

@@ -2,11 +2,12 @@
 
 ``make conformance`` runs this. It skips cleanly (exit 0, one line) without the kit or npm.
 Otherwise it installs the suites once into ``.conformance/suites``, makes a throw-away issuer
-workspace (a did:key issuer whose status lists live at ``https://127.0.0.1:PORT/status``),
-a self-signed certificate for 127.0.0.1, starts ``mcbadge serve`` over https on loopback,
+workspace (a did:key issuer whose status lists live at ``https://127.0.0.1:PORT/status``;
+a second one with a P-256 key for the ECDSA suite), a self-signed certificate for
+127.0.0.1, starts ``mcbadge serve`` over https on loopback for each,
 runs each suite with the kit's ``run.sh`` and prints each suite's counts, then a table.
 
-    python tools/conformance.py [SUITE ...]      # default: eddsa ed2020 dm2 bsl
+    python tools/conformance.py [SUITE ...]      # default: eddsa ed2020 dm2 bsl ecdsa
     MCBADGE_SHARED=/path/to/shared python tools/conformance.py
 """
 
@@ -23,13 +24,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("MCBADGE_SHARED", ROOT.parent / "shared"))
 KIT = SHARED / "conformance"
 DEST = ROOT / ".conformance" / "suites"
 RESULTS = ROOT / ".conformance" / "results.json"
-SUITES = ("eddsa", "ed2020", "dm2", "bsl")
+SUITES = ("eddsa", "ed2020", "dm2", "bsl", "ecdsa")
 EXAMPLES = "https://www.w3.org/ns/credentials/examples/v2"
 TARGETS = {"eddsa": 56, "ed2020": 29, "dm2": 50}
 
@@ -84,6 +86,32 @@ def _wait(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> N
     raise SystemExit("conformance: mcbadge serve did not start")
 
 
+def _serve(folder: Path, key_type: str, cert: Path, key: Path, log: Any,
+           servers: list[subprocess.Popen[bytes]]) -> tuple[str, str]:
+    """A throw-away workspace of ``key_type`` served over https on loopback: its origin and
+    issuer DID."""
+    from mcbadge.issuing import Issuer
+
+    port = _free_port()
+    origin = f"https://127.0.0.1:{port}"
+    issuer = Issuer.create(folder, name=f"mcbadge conformance issuer ({key_type})",
+                           url=origin, key_type=key_type)
+    did = issuer.id
+    issuer.close()
+    examples = SHARED / "reference/contexts/w3c/credentials-examples-v2.jsonld"
+    server = subprocess.Popen(  # noqa: S603 (this interpreter, our own arguments)
+        [sys.executable, "-m", "mcbadge", "serve", "-i", str(folder),
+         "--port", str(port), "--ssl-certfile", str(cert), "--ssl-keyfile", str(key),
+         "--log-level", "info",
+         # the suites' credentials use the W3C examples context (the peer's reference run
+         # adds it to its loader too)
+         "--context", f"{EXAMPLES}={examples}"],
+        env={**os.environ, "MCBADGE_SERVE_TOKEN": ""}, stderr=log, stdout=log)
+    servers.append(server)
+    _wait(port, server)
+    return origin, did
+
+
 def main(argv: list[str]) -> int:
     suites = argv or list(SUITES)
     if not (KIT / "run.sh").exists():
@@ -96,57 +124,57 @@ def main(argv: list[str]) -> int:
     if setup.returncode != 0:
         print(setup.stdout[-2000:], setup.stderr[-2000:], sep="\n")
         _skip("the suites could not be installed (npm registry unreachable?)")
-    from mcbadge.issuing import Issuer
-
-    port = _free_port()
-    origin = f"https://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory(prefix="mcbadge-conformance-") as tmp:
         work = Path(tmp)
-        issuer = Issuer.create(work / "issuer", name="mcbadge conformance issuer", url=origin)
-        issuer_id = issuer.id
-        issuer.close()
         cert, key = _certificate(work)
         log = (ROOT / ".conformance" / "serve.log").open("w")
-        examples = SHARED / "reference/contexts/w3c/credentials-examples-v2.jsonld"
-        server = subprocess.Popen(  # noqa: S603 (this interpreter, our own arguments)
-            [sys.executable, "-m", "mcbadge", "serve", "-i", str(work / "issuer"),
-             "--port", str(port), "--ssl-certfile", str(cert), "--ssl-keyfile", str(key),
-             "--log-level", "info",
-             # the suites' credentials use the W3C examples context (the peer's reference
-             # run adds it to its loader too)
-             "--context", f"{EXAMPLES}={examples}"],
-            env={**os.environ, "MCBADGE_SERVE_TOKEN": ""}, stderr=log, stdout=log)
+        servers: list[subprocess.Popen[bytes]] = []
         counts: dict[str, str] = {}
         try:
-            _wait(port, server)
+            ed_origin, ed_did = _serve(work / "ed25519", "ed25519", cert, key, log, servers)
+            ec_origin, ec_did = _serve(work / "p256", "p256", cert, key, log, servers)
             env = {
                 **os.environ,
                 "VCAPI_IMPL_NAME": "mcbadge",
-                "VCAPI_ISSUER_DID": issuer_id,
-                "VCAPI_ISSUE_URL_RDFC": f"{origin}/suites/eddsa-rdfc-2022/credentials/issue",
-                "VCAPI_ISSUE_URL_JCS": f"{origin}/suites/eddsa-jcs-2022/credentials/issue",
-                "VCAPI_ISSUE_URL_ED2020":
-                    f"{origin}/suites/Ed25519Signature2020/credentials/issue",
-                "VCAPI_ISSUE_URL_STATUS": f"{origin}/credentials/issue",
-                "VCAPI_VERIFY_URL": f"{origin}/credentials/verify",
-                "VCAPI_VP_VERIFY_URL": f"{origin}/presentations/verify",
-                "VCAPI_VERIFY_TAGS": "eddsa-rdfc-2022,eddsa-jcs-2022",
                 "VCAPI_CA_CERT": str(cert),
                 "NODE_EXTRA_CA_CERTS": str(cert),
             }
+            eddsa = {
+                "VCAPI_ISSUER_DID": ed_did,
+                "VCAPI_ISSUE_URL_RDFC": f"{ed_origin}/suites/eddsa-rdfc-2022/credentials/issue",
+                "VCAPI_ISSUE_URL_JCS": f"{ed_origin}/suites/eddsa-jcs-2022/credentials/issue",
+                "VCAPI_ISSUE_URL_ED2020":
+                    f"{ed_origin}/suites/Ed25519Signature2020/credentials/issue",
+                "VCAPI_ISSUE_URL_STATUS": f"{ed_origin}/credentials/issue",
+                "VCAPI_VERIFY_URL": f"{ed_origin}/credentials/verify",
+                "VCAPI_VP_VERIFY_URL": f"{ed_origin}/presentations/verify",
+                "VCAPI_VERIFY_TAGS": "eddsa-rdfc-2022,eddsa-jcs-2022",
+            }
+            # the ECDSA suite: a second workspace with a P-256 key (one key per workspace)
+            ecdsa = {
+                "VCAPI_ISSUER_DID": ec_did,
+                "VCAPI_ISSUER_DID_ECDSA": ec_did,
+                "VCAPI_ISSUE_URL_ECDSA_RDFC":
+                    f"{ec_origin}/suites/ecdsa-rdfc-2019/credentials/issue",
+                "VCAPI_ISSUE_URL_ECDSA_JCS": f"{ec_origin}/suites/ecdsa-jcs-2019/credentials/issue",
+                "VCAPI_ISSUE_URL_ECDSA_SD": f"{ec_origin}/suites/ecdsa-sd-2023/credentials/issue",
+                "VCAPI_VERIFY_URL": f"{ec_origin}/credentials/verify",
+            }
             for suite in suites:
                 run = subprocess.run([str(KIT / "run.sh"), str(DEST), suite],  # noqa: S603
-                                     env=env,
+                                     env={**env, **(ecdsa if suite == "ecdsa" else eddsa)},
                                      capture_output=True, text=True)
                 lines = [ln for ln in run.stdout.splitlines() if ln.strip()]
                 last = lines[-1] if lines else f"{suite}: no output ({run.stderr[-300:]})"
                 counts[suite] = last.partition(": ")[2] or last
                 print(last, flush=True)
         finally:
-            server.terminate()
-            server.wait(timeout=10)
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=10)
     RESULTS.write_text(json.dumps(counts, indent=2) + "\n")
-    print("\nsuite    result (targets: eddsa >= 56, ed2020 >= 29, dm2 >= 50, bsl: no failures)")
+    print("\nsuite    result (targets: eddsa >= 56, ed2020 >= 29, dm2 >= 50, bsl: no failures; "
+          "ecdsa: the peer's 109)")
     for suite, line in counts.items():
         print(f"{suite:<8} {line}")
     print(f"per-test results: {DEST / 'results'}")

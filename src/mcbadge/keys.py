@@ -646,7 +646,7 @@ def did_web_to_url(did: str) -> str:
     return f"https://{host}/{path}/did.json" if path else f"https://{host}/.well-known/did.json"
 
 
-def did_web_document(did: str, keys: list[Ed25519Key]) -> dict[str, Any]:
+def did_web_document(did: str, keys: list[Ed25519Key | JwtKey]) -> dict[str, Any]:
     """The ``did.json`` an issuer hosts for ``did`` (did:web), listing ``keys`` as Multikey
     assertion methods (fragment ``#key-1``, ``#key-2`` ...)."""
     did_web_to_url(did)  # validates

@@ -48,8 +48,11 @@ def init(
         "instead of a key document of its own (fewer verifiers can use it).")] = False,
     description: Annotated[str | None, typer.Option("--description")] = None,
     email: Annotated[str | None, typer.Option("--email", help="A contact address.")] = None,
-    suite: Annotated[str, typer.Option("--suite", help="Default proof suite.")] =
-        "eddsa-rdfc-2022",
+    suite: Annotated[str | None, typer.Option(
+        "--suite", help="Default proof suite (eddsa-rdfc-2022 for Ed25519 keys, "
+        "ecdsa-rdfc-2019 for P-256 / P-384; ecdsa-sd-2023 for selective disclosure).")] = None,
+    key_type: Annotated[str, typer.Option(
+        "--key-type", help="ed25519, p256 or p384 (the ECDSA suites).")] = "ed25519",
     status_base_url: Annotated[str | None, typer.Option(
         "--status-base-url", help="Where the status lists are hosted (default URL/status).")]
         = None,
@@ -63,6 +66,7 @@ def init(
         directory, name=name, url=url, did_web=did_web, profile_url=profile_url,
         embedded_key=embedded_key,
         description=description, email=email, suite=suite, status_base_url=status_base_url,
+        key_type=key_type,
     )
     if as_json:
         typer.echo(json.dumps({
@@ -163,7 +167,8 @@ def issue(
         "--workers", "-w", min=1, help="Signing processes for a roster (default: all cores).")]
         = None,
     suite: Annotated[str | None, typer.Option(
-        "--suite", help="eddsa-rdfc-2022, eddsa-jcs-2022 or Ed25519Signature2020 "
+        "--suite", help="eddsa-rdfc-2022, eddsa-jcs-2022, Ed25519Signature2020, or with a "
+        "P-256/P-384 workspace ecdsa-rdfc-2019, ecdsa-jcs-2019, ecdsa-sd-2023 "
         "(default: the workspace's).")] = None,
     valid_from: Annotated[str | None, typer.Option(
         "--valid-from", help="ISO 8601 date-time with a zone (default: now).")] = None,

@@ -324,3 +324,16 @@ def status_entry_json(purpose: str, list_url: str, index: int) -> dict[str, Any]
         "statusListIndex": str(index),
         "statusListCredential": list_url,
     }
+
+
+SD_MANDATORY = ("/issuer", "/validFrom", "/validUntil", "/credentialStatus")
+"""What an ``ecdsa-sd-2023`` badge always discloses (those present): who issued it, when it
+is valid, and its status entries, so that no holder can hide a revocation."""
+
+
+def mandatory_pointers(document: Mapping[str, Any], suite: str) -> tuple[str, ...]:
+    """The mandatory JSON pointers of an ``ecdsa-sd-2023`` base proof (none for other
+    suites): :data:`SD_MANDATORY`, those the document has."""
+    if suite != "ecdsa-sd-2023":
+        return ()
+    return tuple(p for p in SD_MANDATORY if p[1:] in document)

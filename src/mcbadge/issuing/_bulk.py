@@ -32,7 +32,13 @@ from typing import TYPE_CHECKING, Any
 
 from mcbadge._private.files import atomic_writer
 from mcbadge.errors import IssuingError, MCBadgeError
-from mcbadge.issuing._build import CredentialTemplate, Recipient, iso_z, status_entry_json
+from mcbadge.issuing._build import (
+    CredentialTemplate,
+    Recipient,
+    iso_z,
+    mandatory_pointers,
+    status_entry_json,
+)
 from mcbadge.issuing._ledger import LedgerRecord, Reservation, utc_now
 from mcbadge.issuing._roster import (
     RosterFormat,
@@ -43,9 +49,9 @@ from mcbadge.issuing._roster import (
     parse_row,
 )
 from mcbadge.jsonld._canon import remembering_subtrees
-from mcbadge.keys import Ed25519Key, load_key
+from mcbadge.keys import Ed25519Key, JwtKey, load_key
 from mcbadge.models import Achievement
-from mcbadge.proofs import SUITES, sign
+from mcbadge.proofs import sign
 
 if TYPE_CHECKING:
     from mcbadge.issuing._issuer import Issuer
@@ -135,7 +141,7 @@ def _init_worker(key_path: str, template: CredentialTemplate, method: str, suite
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         _die_with(parent)
     key = load_key(key_path)
-    assert isinstance(key, Ed25519Key)
+    assert isinstance(key, Ed25519Key | JwtKey)
     _worker.update(key=key, template=template, method=method, suite=suite,
                    valid_from=valid_from, valid_until=valid_until,
                    plaintext_email=plaintext_email)
@@ -166,7 +172,8 @@ def _sign_one(item: _Item) -> _Signed:
         share=True,
     )
     signed = sign(doc, _worker["key"], suite=_worker["suite"],
-                  verification_method=_worker["method"], created=created)
+                  verification_method=_worker["method"], created=created,
+                  mandatory_pointers=mandatory_pointers(doc, _worker["suite"]))
     return cid, json.dumps(signed, ensure_ascii=False)
 
 
@@ -518,8 +525,7 @@ def issue_many(
     """
     started = time.perf_counter()
     suite = suite or issuer.suite
-    if suite not in SUITES:
-        raise IssuingError(f"unknown suite {suite!r}; known: {', '.join(SUITES)}")
+    issuer.check_suite(suite)
     template = issuer.template(achievement)
     source = _Roster(rows, roster or RosterFormat(), template.achievement)
     try:

@@ -97,10 +97,12 @@ def _check_signable(issuer: Issuer, document: Mapping[str, Any], suite: str | No
 
 def issue_credential(issuer: Issuer, credential: Mapping[str, Any], *, suite: str | None,
                      status: Sequence[str] | None,
-                     loader: DocumentLoader | None = None) -> IssuedCredential:
+                     loader: DocumentLoader | None = None,
+                     mandatory: Sequence[str] | None = None) -> IssuedCredential:
     """See :meth:`Issuer.issue_credential`."""
     from mcbadge.issuing._issuer import IssuedCredential
 
+    issuer.check_suite(suite or issuer.suite)
     problems = credential_problems(credential, issuer.id, loader)
     if problems:
         first = problems[0]
@@ -128,6 +130,16 @@ def issue_credential(issuer: Issuer, credential: Mapping[str, Any], *, suite: st
     if given_id is not None and not isinstance(given_id, str):
         raise IssuingError("the credential id must be a string", "CREDENTIAL_REFUSED")
     _check_signable(issuer, document, suite, purposes, loader)
+    if mandatory is not None:
+        from mcbadge.proofs._sd import SelectiveDisclosureError, parse_pointer, select_json_ld
+
+        try:
+            for pointer in mandatory:
+                parse_pointer(pointer)
+            select_json_ld(list(mandatory), document)
+        except SelectiveDisclosureError as exc:
+            raise IssuingError(f"the credential cannot be issued: {exc.message}",
+                               "CREDENTIAL_REFUSED") from None
     subject = document["credentialSubject"]
     first_subject = subject[0] if isinstance(subject, list) and subject else subject
     recipient = first_subject.get("id") if isinstance(first_subject, Mapping) else None
@@ -146,6 +158,14 @@ def issue_credential(issuer: Issuer, credential: Mapping[str, Any], *, suite: st
     if record.statuses:
         entries = [status_entry_json(s.purpose, s.list_url, s.index) for s in record.statuses]
         document["credentialStatus"] = entries[0] if len(entries) == 1 else entries
-    signed = issuer.sign(document, suite, loader=loader)
+    if mandatory is not None and "credentialStatus" in document:
+        # the holder must not be able to hide a revocation
+        mandatory = [*mandatory, *([] if "/credentialStatus" in mandatory
+                                   else ["/credentialStatus"])]
+    try:
+        signed = issuer.sign(document, suite, loader=loader, mandatory=mandatory)
+    except MCBadgeError as exc:  # a mandatory pointer that matches nothing, say
+        raise IssuingError(f"the credential cannot be issued: {exc.message}",
+                           "CREDENTIAL_REFUSED") from None
     issuer.ledger.record_issued([(record.id, json.dumps(signed, ensure_ascii=False))])
     return IssuedCredential(signed)

@@ -4,7 +4,8 @@ state of its status lists.
 ```
 WORKSPACE/
   issuer.json        the profile, identifiers and settings (public data)
-  keys/signing.key   the Ed25519 signing key, Multikey JSON, mode 0600 (folder 0700)
+  keys/signing.key   the signing key (Ed25519, or P-256 / P-384 for the ECDSA suites),
+                     Multikey JSON, mode 0600 (folder 0700)
   ledger.sqlite3     every credential issued and every status change
 ```
 """
@@ -29,6 +30,7 @@ from mcbadge.issuing._build import (
     as_evidence,
     as_results,
     iso_z,
+    mandatory_pointers,
     status_entry_json,
 )
 from mcbadge.issuing._roster import RosterFormat
@@ -49,6 +51,7 @@ from mcbadge.issuing._ledger import (
 from mcbadge.jsonld import DocumentLoader
 from mcbadge.keys import (
     Ed25519Key,
+    JwtKey,
     did_web_document,
     did_web_host_problem,
     did_web_to_url,
@@ -169,7 +172,7 @@ class Issuer:
     lists are published under ``{url}/status/`` unless ``status_base_url`` says otherwise.
     """
 
-    def __init__(self, path: Path, config: dict[str, Any], key: Ed25519Key,
+    def __init__(self, path: Path, config: dict[str, Any], key: Ed25519Key | JwtKey,
                  ledger: Ledger) -> None:
         self.path = path
         self.config = config
@@ -192,12 +195,17 @@ class Issuer:
         email: str | None = None,
         image: str | None = None,
         status_base_url: str | None = None,
-        suite: str = "eddsa-rdfc-2022",
+        suite: str | None = None,
         status_list_size: int = 131_072,
-        key: Ed25519Key | None = None,
+        key: Ed25519Key | JwtKey | None = None,
         embedded_key: bool = False,
+        key_type: str = "ed25519",
     ) -> Issuer:
-        """Make a new workspace at ``path`` (a new or empty folder) with a new key."""
+        """Make a new workspace at ``path`` (a new or empty folder) with a new key.
+
+        ``key_type``: ``ed25519`` (default; suite ``eddsa-rdfc-2022``), ``p256`` or ``p384``
+        (suite ``ecdsa-rdfc-2019``; ``ecdsa-jcs-2019`` too, and ``ecdsa-sd-2023`` with
+        P-256). ``suite`` must fit the key."""
         root = Path(path)
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise IssuingError(
@@ -209,13 +217,22 @@ class Issuer:
         _https(url, "the issuer's url")
         if did_web and profile_url:
             raise IssuingError("give did_web or profile_url, not both", "WORKSPACE_ERROR")
+        if key_type not in ("ed25519", "p256", "p384"):
+            raise IssuingError(f"unknown key type {key_type!r}: ed25519, p256 or p384",
+                               "WORKSPACE_ERROR")
+        key = key or (Ed25519Key.generate() if key_type == "ed25519"
+                      else JwtKey.generate(key_type))
+        suite = suite or ("eddsa-rdfc-2022" if isinstance(key, Ed25519Key)
+                          else "ecdsa-rdfc-2019")
         if suite not in SUITES:
             raise IssuingError(f"unknown suite {suite!r}; known: {', '.join(SUITES)}",
                                "WORKSPACE_ERROR")
+        problem = SUITES[suite].key_problem(key)
+        if problem is not None:
+            raise IssuingError(f"{problem} (--key-type)", "WORKSPACE_ERROR")
         if status_list_size < 131_072:
             raise IssuingError("status lists hold at least 131,072 entries (herd privacy)",
                                "WORKSPACE_ERROR")
-        key = key or Ed25519Key.generate()
         if did_web:
             issuer_id = _did_web(did_web)
             method = f"{issuer_id}#key-1"
@@ -284,8 +301,10 @@ class Issuer:
                 "WORKSPACE_ERROR",
             )
         key = load_key(key_path)
-        if not isinstance(key, Ed25519Key) or not key.has_private:
-            raise IssuingError(f"{key_path} is not an Ed25519 private key", "WORKSPACE_ERROR")
+        if (not (isinstance(key, Ed25519Key) or (isinstance(key, JwtKey) and key.curve))
+                or not key.has_private):
+            raise IssuingError(f"{key_path} is not an Ed25519, P-256 or P-384 private key",
+                               "WORKSPACE_ERROR")
         base = config["statusBaseUrl"]
 
         def list_url(purpose: str, number: int) -> str:
@@ -380,13 +399,27 @@ class Issuer:
             self._templates = {cache_key: found}
         return found
 
+    def check_suite(self, suite: str) -> None:
+        """Raise ``IssuingError`` unless ``suite`` is known and fits the workspace key."""
+        if suite not in SUITES:
+            raise IssuingError(f"unknown suite {suite!r}; known: {', '.join(SUITES)}")
+        problem = SUITES[suite].key_problem(self.key)
+        if problem is not None:
+            raise IssuingError(f"{problem}; this workspace's key cannot sign it")
+
     def sign(self, document: Mapping[str, Any], suite: str | None = None, *,
-             loader: DocumentLoader | None = None) -> dict[str, Any]:
+             loader: DocumentLoader | None = None,
+             mandatory: Sequence[str] | None = None) -> dict[str, Any]:
         """Sign ``document`` with the workspace key (its proof names the issuer's method);
-        ``loader`` holds the contexts (default: the bundled set)."""
-        return sign(document, self.key, suite=suite or self.suite,
+        ``loader`` holds the contexts (default: the bundled set). An ``ecdsa-sd-2023`` base
+        proof makes ``mandatory`` (JSON pointers) always disclosed (default: issuer,
+        validity dates and status entries: ``SD_MANDATORY``)."""
+        chosen = suite or self.suite
+        pointers = (mandatory_pointers(document, chosen) if mandatory is None
+                    else tuple(mandatory))
+        return sign(document, self.key, suite=chosen,
                     verification_method=self.verification_method, created=utc_now(),
-                    loader=loader)
+                    loader=loader, mandatory_pointers=pointers)
 
     def issue(
         self,
@@ -416,8 +449,7 @@ class Issuer:
         """
         explicit_suite = suite is not None
         suite = suite or self.suite
-        if suite not in SUITES:
-            raise IssuingError(f"unknown suite {suite!r}; known: {', '.join(SUITES)}")
+        self.check_suite(suite)
         template = self.template(achievement)
         who = Recipient.parse(recipient)
         evidence_json = as_evidence(evidence)
@@ -466,7 +498,8 @@ class Issuer:
 
     def issue_credential(self, credential: Mapping[str, Any], *, suite: str | None = None,
                          status: Sequence[str] | None = None,
-                         loader: DocumentLoader | None = None) -> IssuedCredential:
+                         loader: DocumentLoader | None = None,
+                         mandatory: Sequence[str] | None = None) -> IssuedCredential:
         """Sign and record a credential the caller built (any VC, as the VC-API issue
         endpoint takes it); return it signed.
 
@@ -484,7 +517,8 @@ class Issuer:
         """
         from mcbadge.issuing._external import issue_credential
 
-        return issue_credential(self, credential, suite=suite, status=status, loader=loader)
+        return issue_credential(self, credential, suite=suite, status=status, loader=loader,
+                                mandatory=mandatory)
 
     def issue_many(
         self,

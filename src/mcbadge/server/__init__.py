@@ -311,9 +311,14 @@ def create_app(*, issuer: Issuer | None = None, fetcher: Fetcher | None = None,
         status = _status_option(options.get("credentialStatus"))
         if isinstance(status, str):
             return reply(_problem(400, status))
+        mandatory = options.get("mandatoryPointers")
+        if mandatory is not None and not (isinstance(mandatory, list) and all(
+                isinstance(p, str) for p in mandatory)):
+            return reply(_problem(400, "options.mandatoryPointers is a list of JSON pointers"))
         try:
             signed = await run_in_threadpool(issuer.issue_credential, credential,
-                                             suite=suite, status=status, loader=loader)
+                                             suite=suite, status=status, loader=loader,
+                                             mandatory=mandatory)
         except IssuingError as exc:
             logger.info("refused to issue: %s", exc.message)
             code = 409 if exc.code == "ID_CONFLICT" else 422
