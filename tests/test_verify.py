@@ -164,7 +164,7 @@ def test_a_failed_signature_skips_dates_and_status_and_fetches_nothing(issuer: I
     result = run(signed, issuer, fetcher=fetcher)
     skipped = [c.id for c in result.checks if c.outcome == "skipped"]
     assert skipped == ["signed_view", "schema", "issuer_binding", "valid_from", "expiration",
-                       "revocation_status", "suspension_status", "endorsements"]
+                       "revocation_status", "suspension_status", "endorsements", "results"]
     assert all(c.message == "not run: signature invalid" for c in result.checks[3:])
     assert issuer.list_url not in fetcher.asked
     assert result.problems == ["INVALID_SIGNATURE"]
@@ -544,7 +544,7 @@ def test_every_source_kind(issuer: Issuer, tmp_path: Path) -> None:
         assert result.verified, (type(source), failed(result))
     missing = run(tmp_path / "nope.json", issuer)
     assert failed(missing) == [("parse", "PARSING_ERROR")]
-    assert [c.outcome for c in missing.checks[1:]] == ["skipped"] * 10
+    assert [c.outcome for c in missing.checks[1:]] == ["skipped"] * 11
     # a string is content, never a file name or a URL
     named = run(str(path), issuer)
     assert failed(named) == [("parse", "PARSING_ERROR")]

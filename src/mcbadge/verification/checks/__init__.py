@@ -11,6 +11,7 @@ from mcbadge.verification.checks.issuer_binding import IssuerBindingCheck
 from mcbadge.verification.checks.parse import ParseCheck
 from mcbadge.verification.checks.policy import PolicyCheck
 from mcbadge.verification.checks.recipient import RecipientCheck
+from mcbadge.verification.checks.results import ResultsCheck
 from mcbadge.verification.checks.revocation_status import RevocationStatusCheck
 from mcbadge.verification.checks.schema import SchemaCheck
 from mcbadge.verification.checks.signature import SignatureCheck
@@ -32,6 +33,7 @@ CHECKS: tuple[VerifierCheck, ...] = (
     RevocationStatusCheck(),
     SuspensionStatusCheck(),
     EndorsementsCheck(),
+    ResultsCheck(),
     RecipientCheck(),
     PolicyCheck(),
 )
