@@ -25,6 +25,7 @@ __all__ = [
     "LedgerError",
     "MCBadgeError",
     "ModelValidationError",
+    "ProgramError",
     "SchemaError",
     "SchemaNotFoundError",
     "StatusListError",
@@ -231,3 +232,22 @@ class LedgerError(MCBadgeError):
         super().__init__(message)
         if code is not None:
             self.code = code
+
+
+class ProgramError(MCBadgeError):
+    """A micro-credential program step is not allowed or not well formed.
+
+    ``code``: ``PROGRAM_ERROR`` (a malformed program definition), ``INVALID_TRANSITION`` (the
+    submission is not in a state that allows the step; ``state`` says which), ``NOT_ALLOWED``
+    (the actor's role, or identity, may not take the step), ``REVIEW_ERROR`` (a review that
+    misses a criterion, names an unknown level, or lacks required feedback), ``NOT_FOUND``.
+    """
+
+    code = "PROGRAM_ERROR"
+
+    def __init__(self, message: str, code: str | None = None, *,
+                 state: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        self.state = state

@@ -289,13 +289,20 @@ class CredentialTemplate:
         results: list[dict[str, Any]] | None = None,
         plaintext_email: bool = False,
         share: bool = False,
+        subject_extra: Mapping[str, Any] | None = None,
+        awarded_date: str | None = None,
     ) -> dict[str, Any]:
         """The unsigned credential. With ``share`` its achievement is the template's own
-        object (for a caller that serialises the result at once and never changes it)."""
+        object (for a caller that serialises the result at once and never changes it).
+        ``subject_extra``: more ``credentialSubject`` members (``source``,
+        ``activityStartDate``...); ``awarded_date``: the credential's ``awardedDate``."""
         subject = recipient.subject(name=name, plaintext_email=plaintext_email)
         subject["achievement"] = self.achievement if share else copy.deepcopy(self.achievement)
         if results:
             subject["result"] = results
+        for member, value in (subject_extra or {}).items():
+            if member not in subject:
+                subject[member] = copy.deepcopy(value)
         doc: dict[str, Any] = {
             "@context": list(self.contexts),
             "id": credential_id,
@@ -305,6 +312,8 @@ class CredentialTemplate:
         }
         if valid_until is not None:
             doc["validUntil"] = valid_until
+        if awarded_date is not None:
+            doc["awardedDate"] = awarded_date
         name_of = self.achievement.get("name")
         if isinstance(name_of, str):
             doc["name"] = name_of

@@ -435,8 +435,14 @@ class Issuer:
         idempotency_key: str | None = None,
         suspendable: bool = False,
         plaintext_email: bool = False,
+        subject_extra: Mapping[str, Any] | None = None,
+        awarded_date: datetime | str | None = None,
     ) -> dict[str, Any]:
         """Issue, sign and record one credential; return it (signed JSON).
+
+        ``subject_extra``: further ``credentialSubject`` members (``source``: the assessing
+        organisation's Profile, ``activityStartDate``, ``activityEndDate``...);
+        ``awarded_date``: its ``awardedDate``.
 
         ``recipient``: an email address (written salted and hashed unless
         ``plaintext_email``), a DID or a URL. ``name`` is shown as a ``name`` identifier.
@@ -482,7 +488,8 @@ class Issuer:
             credential_id=record.id, recipient=who, name=name,
             statuses=[status_entry_json(s.purpose, s.list_url, s.index) for s in record.statuses],
             valid_from=starts, valid_until=ends, evidence=evidence_json, results=results_json,
-            plaintext_email=plaintext_email,
+            plaintext_email=plaintext_email, subject_extra=subject_extra,
+            awarded_date=iso_z(awarded_date),
         )
         signed = self.sign(document, suite)
         stored = self.ledger.record_issued([(record.id, json.dumps(signed, ensure_ascii=False))])
