@@ -312,3 +312,25 @@ def test_ecdsa_sd_base_and_derived_both_ways(description: str, tmp_path: Path) -
     tampered = json.loads(json.dumps(ours_from_theirs))
     tampered["credentialSubject"]["achievement"]["name"] = "Something else"
     assert not verify_proof(tampered, tampered["proof"]).verified
+
+
+def test_the_peer_verifies_a_badge_awarded_through_a_program(tmp_path: Path) -> None:
+    from tests.programs_helpers import artifacts, recommended, workspace
+
+    issuer, programs = workspace(tmp_path / "issuer")
+    sid = recommended(programs, "ada@district.example", artifacts(programs, tmp_path / "f"))
+    done = programs.decide(sid, "grant", actor="district", reason="meets every criterion")
+    record = issuer.record(done.credential_id or "")
+    assert record is not None and record.document is not None
+    badge = json.loads(record.document)
+    args = []
+    for url, doc in issuer.status_list_credentials().items():
+        path = tmp_path / f"list-{len(args)}.json"
+        path.write_text(json.dumps(doc), "utf-8")
+        args += ["--status", f"{url}={path}"]
+    path = tmp_path / "badge.json"
+    path.write_text(json.dumps(badge), "utf-8")
+    result = _node("verify.mjs", *args, str(path))
+    report = json.loads(result.stdout)
+    assert result.returncode == 0, report
+    assert report["verified"] is True

@@ -134,7 +134,8 @@ def parse_contexts(values: list[str] | None) -> dict[str, Path]:
 
 
 # the commands register themselves on `app`, their help panels in this order
-for _module in ("_demo", "_issuing", "_documents", "_verify", "_serve", "_baking", "_keys"):
+for _module in ("_demo", "_issuing", "_documents", "_verify", "_serve", "_baking", "_keys",
+                "_programs"):
     importlib.import_module(f"mcbadge.cli.{_module}")
 
 

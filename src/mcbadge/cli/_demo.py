@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 
-from mcbadge.cli import app
+from mcbadge.cli import app, fail
 
 SITE = "https://pd.district.example"
 
@@ -109,13 +109,23 @@ def badge_art() -> bytes:
 @app.command(rich_help_panel="Try it")
 def demo(
     directory: Annotated[Path | None, typer.Argument(
-        help="Where to put the issuer and its files (default: a new temporary folder).")]
+        help="Where to put the issuer and its files (default: a new temporary folder); "
+             "`program DIR` runs the review-workflow demo in DIR instead.")]
+        = None,
+    program_dir: Annotated[Path | None, typer.Argument(
+        help="With `program`: the folder for the workflow demo.", show_default=False)]
         = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", "-w", min=1, help="Signing processes (default: all cores).")] = None,
 ) -> None:
     """Run the main job end to end: issuer, micro-credential, roster of 25, bake, verify,
-    revoke, publish, verify again. Offline; prints where every file is."""
+    revoke, publish, verify again. Offline; prints where every file is.
+    `mcbadge demo program DIR`: 25 educators through the review workflow instead."""
+    if directory is not None and str(directory) == "program":
+        _program_demo(program_dir)
+        return
+    if program_dir is not None:
+        fail("one folder: mcbadge demo [DIR], or mcbadge demo program DIR")
     from rich.console import Console
 
     from mcbadge.baking import bake
@@ -202,3 +212,19 @@ def _published(issuer: Any, site: Path) -> Any:
 
     written = issuer.publish_status(site)
     return Fetcher(documents={u: p.read_bytes() for u, p in written.items()}, offline=True)
+
+
+def _program_demo(directory: Path | None) -> None:
+    """25 educators through the review workflow; summary.json in DIR."""
+    from mcbadge.programs._demo import run
+
+    if directory is None:
+        fail("mcbadge demo program DIR: say where to put it")
+    if directory.exists() and any(directory.iterdir()):
+        fail(f"{directory} is not empty; choose a new folder")
+    summary = run(directory)
+    typer.echo(f"program {summary['program']}: {summary['educators']} educators")
+    for state, n in sorted(summary["states"].items()):
+        typer.echo(f"  {state:<16}{n:>4} submission(s)")
+    typer.echo(f"  {summary['awarded']} badges awarded, {summary['verified']} verified; "
+               f"summary: {directory / 'summary.json'}")

@@ -1,0 +1,210 @@
+"""``mcbadge program``, ``submit``, ``assign``, ``review``, ``decide``, ``feedback``: the
+micro-credential review workflow on the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from mcbadge.cli import app, fail, note
+
+program_app = typer.Typer(help="Micro-credential programs: define one, see it, see its queues.",
+                          no_args_is_help=True)
+app.add_typer(program_app, name="program", rich_help_panel="Programs")
+
+IssuerDir = Annotated[Path, typer.Option(
+    "--issuer", "-i", envvar="MCBADGE_ISSUER", help="The issuer workspace (env MCBADGE_ISSUER).")]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
+
+
+def _programs(path: Path) -> Any:
+    from mcbadge.issuing import Issuer
+    from mcbadge.programs import Programs
+
+    return Programs(Issuer.open(path))
+
+
+def _pairs(items: list[str] | None, what: str) -> dict[str, str]:
+    out = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            fail(f"{what} takes NAME=VALUE, got {item!r}")
+        out[key.strip()] = value
+    return out
+
+
+def _show_submission(sub: Any, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps({"id": sub.id, "program": sub.program_id,
+                               "educator": sub.educator, "attempt": sub.attempt,
+                               "state": sub.state, "problems": sub.problems,
+                               "credential": sub.credential_id}, indent=2))
+        return
+    typer.echo(f"{sub.id}: {sub.state} (attempt {sub.attempt} of {sub.educator})")
+    for problem in sub.problems:
+        typer.echo(f"  - {problem}")
+    if sub.credential_id:
+        typer.echo(f"  credential: {sub.credential_id}")
+
+
+@program_app.command("new")
+def program_new(definition: Annotated[Path, typer.Argument(help="The program as JSON.")],
+                issuer: IssuerDir, as_json: AsJson = False) -> None:
+    """Define a program (an achievement with a rubric, sections, a policy) from JSON."""
+    from mcbadge.programs import Program
+
+    programs = _programs(issuer)
+    program = programs.define(Program.from_file(definition))
+    if as_json:
+        typer.echo(json.dumps({"id": program.id, "criteria": len(program.criteria)}))
+    else:
+        typer.echo(f"defined {program.id} ({len(program.criteria)} criteria)")
+
+
+@program_app.command("show")
+def program_show(program_id: str, issuer: IssuerDir, as_json: AsJson = False) -> None:
+    """The rubric, the submission template and the policy."""
+    program = _programs(issuer).program(program_id)
+    if as_json:
+        typer.echo(json.dumps(program.to_json(), indent=2))
+        return
+    typer.echo(f"{program.achievement.get('name')} ({program.id})")
+    for criterion in program.criteria:
+        bar = next(lv.name for lv in criterion.levels if lv.id == criterion.required)
+        typer.echo(f"  {criterion.name}: {' < '.join(lv.name for lv in criterion.levels)} "
+                   f"(required: {bar})")
+    for section in program.sections:
+        limit = f", at most {section.max_words} words" if section.max_words else ""
+        typer.echo(f"  section {section.id}: {section.title}{limit}")
+    p = program.policy
+    typer.echo(f"  {p.assessors} assessor(s){', blind' if p.blind else ''}, "
+               f"{p.max_attempts} attempts, decided by {', '.join(p.deciders)}")
+
+
+@program_app.command("status")
+def program_status(program_id: str, issuer: IssuerDir, as_json: AsJson = False) -> None:
+    """Counts per state and what waits on whom."""
+    programs = _programs(issuer)
+    counts = programs.counts(program_id)
+    queues = {"pre-check or assignment": counts.get("submitted", 0),
+              "review": counts.get("assigned", 0) + counts.get("in_review", 0),
+              "decision": counts.get("recommended", 0),
+              "educator (incomplete)": counts.get("incomplete", 0),
+              "unlock": counts.get("blocked", 0)}
+    if as_json:
+        typer.echo(json.dumps({"states": counts, "waiting": queues}, indent=2))
+        return
+    for state, n in sorted(counts.items()):
+        typer.echo(f"  {state:<16}{n:>6}")
+    for queue, n in queues.items():
+        if n:
+            typer.echo(f"  waiting for {queue}: {n}")
+
+
+@app.command(rich_help_panel="Programs")
+def submit(
+    program_id: str, issuer: IssuerDir,
+    educator: Annotated[str, typer.Option(help="The educator's email address or DID.")],
+    answer: Annotated[list[str] | None, typer.Option(
+        help="SECTION=FILE: a section's answer, read from a text file. Repeatable.")] = None,
+    artifact: Annotated[list[str] | None, typer.Option(
+        help="KIND=FILE (stored in the workspace by its SHA-256) or KIND=URL#sha256=HEX. "
+             "Repeatable.")] = None,
+    resubmission_of: Annotated[str | None, typer.Option(
+        help="The previous attempt, when resubmitting after not yet earned.")] = None,
+    note_text: Annotated[str | None, typer.Option(
+        "--note", help="A resubmission note.")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Submit an attempt: answers and artifacts; the completeness pre-check runs at once."""
+    from mcbadge.programs import Artifact
+
+    programs = _programs(issuer)
+    answers = {}
+    for section, file in _pairs(answer, "--answer").items():
+        try:
+            answers[section] = Path(file).read_text("utf-8")
+        except OSError as exc:
+            fail(f"cannot read {file}: {exc.strerror or exc}")
+    arts = []
+    for kind, where in _pairs(artifact, "--artifact").items():
+        if where.startswith("https://"):
+            url, _, digest = where.partition("#sha256=")
+            if len(digest) != 64:
+                fail(f"--artifact {kind}=URL needs #sha256=<64 hex> (its digest)")
+            arts.append(Artifact(url.rsplit("/", 1)[-1] or kind, kind, digest.lower(), url=url))
+        else:
+            try:
+                arts.append(programs.store_artifact(where, kind))
+            except OSError as exc:
+                fail(f"cannot read {where}: {exc.strerror or exc}")
+    sub = programs.submit(program_id, educator, answers, arts, note=note_text,
+                          resubmission_of=resubmission_of)
+    _show_submission(sub, as_json)
+
+
+@app.command(rich_help_panel="Programs")
+def assign(
+    submission: str, issuer: IssuerDir,
+    assessor: Annotated[list[str], typer.Option(help="An assessor's id. Repeatable.")],
+    actor: Annotated[str, typer.Option(help="Who assigns (a coordinator's id).")],
+    tiebreak: Annotated[bool, typer.Option(help="A tie-break assessor after a split.")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Assign assessors to a submission."""
+    sub = _programs(issuer).assign(submission, assessor, actor=actor, tiebreak=tiebreak)
+    _show_submission(sub, as_json)
+
+
+@app.command(rich_help_panel="Programs")
+def review(
+    submission: str, issuer: IssuerDir,
+    assessor: Annotated[str, typer.Option(help="The assessor's id.")],
+    level: Annotated[list[str], typer.Option(
+        help="CRITERION=LEVEL (names or ids). One per criterion.")],
+    recommend: Annotated[str, typer.Option(help="award or deny.")],
+    feedback: Annotated[list[str] | None, typer.Option(
+        help="CRITERION=TEXT: growth-oriented feedback (required below the bar).")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Record an assessor's review."""
+    sub = _programs(issuer).review(submission, assessor, levels=_pairs(level, "--level"),
+                                   feedback=_pairs(feedback, "--feedback"),
+                                   recommendation=recommend)
+    _show_submission(sub, as_json)
+
+
+@app.command(rich_help_panel="Programs")
+def decide(
+    submission: str,
+    decision: Annotated[str, typer.Argument(help="grant, deny or return.")],
+    issuer: IssuerDir,
+    actor: Annotated[str, typer.Option(help="Who decides.")],
+    reason: Annotated[str, typer.Option(help="Why (kept in the audit trail).")],
+    role: Annotated[str, typer.Option(help="The decider's role.")] = "issuer",
+    as_json: AsJson = False,
+) -> None:
+    """The issuer of record's decision; a grant issues the badge (exactly once)."""
+    sub = _programs(issuer).decide(submission, decision, actor=actor, role=role, reason=reason)
+    _show_submission(sub, as_json)
+    if sub.credential_id and not as_json:
+        note("the badge is in the ledger; `mcbadge status publish` updates the status lists")
+
+
+@app.command("feedback", rich_help_panel="Programs")
+def feedback_command(
+    submission: str, issuer: IssuerDir,
+    html: Annotated[bool, typer.Option("--html", help="HTML instead of Markdown.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    """The feedback letter of a decided submission (no assessor names)."""
+    letter = _programs(issuer).feedback(submission)
+    text = letter["html" if html else "markdown"]
+    if output is None:
+        typer.echo(text, nl=not text.endswith("\n"))
+    else:
+        output.write_text(text, "utf-8")

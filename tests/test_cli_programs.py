@@ -1,0 +1,78 @@
+"""The workflow on the command line: program new/show/status, submit, assign, review,
+decide, feedback; and `mcbadge demo program DIR`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.programs_helpers import ANSWERS, program
+from tests.test_cli_keys import run
+
+
+def test_the_whole_workflow_through_the_cli(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    ws = tmp_path / "ws"
+    code, _, err = run(["init", str(ws), "--name", "District PD", "--url",
+                        "https://pd.district.example"], capsys)
+    assert code == 0, err
+    definition = tmp_path / "program.json"
+    definition.write_text(json.dumps(program().to_json()))
+    assert run(["program", "new", str(definition), "-i", str(ws)], capsys)[0] == 0
+    pid = program().id
+    code, out, _ = run(["program", "show", pid, "-i", str(ws)], capsys)
+    assert code == 0 and "Belonging" in out and "required: Proficient" in out
+    argv = ["submit", pid, "-i", str(ws), "--educator", "ada@district.example", "--json"]
+    for section, text in ANSWERS.items():
+        (tmp_path / f"{section}.txt").write_text(text)
+        argv += ["--answer", f"{section}={tmp_path / f'{section}.txt'}"]
+    (tmp_path / "plan.pdf").write_bytes(b"%PDF plan")
+    argv += ["--artifact", f"lesson-plan={tmp_path / 'plan.pdf'}",
+             "--artifact", "video=https://media.district.example/v/1#sha256=" + "ab" * 32]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    sub = json.loads(out)
+    assert sub["state"] == "submitted"
+    sid = sub["id"]
+    assert run(["assign", sid, "-i", str(ws), "--assessor", "a1", "--assessor", "a2",
+                "--actor", "coord"], capsys)[0] == 0
+    for who in ("a1", "a2"):
+        code, out, err = run(["review", sid, "-i", str(ws), "--assessor", who,
+                              "--level", "Belonging=Exemplary",
+                              "--level", "Student voice=Proficient",
+                              "--recommend", "award", "--json"], capsys)
+        assert code == 0, err
+    assert json.loads(out)["state"] == "recommended"
+    code, out, err = run(["decide", sid, "grant", "-i", str(ws), "--actor", "district",
+                          "--reason", "meets every criterion", "--json"], capsys)
+    assert code == 0, err
+    assert json.loads(out)["credential"].startswith("urn:uuid:")
+    code, out, _ = run(["program", "status", pid, "-i", str(ws), "--json"], capsys)
+    assert json.loads(out)["states"] == {"awarded": 1}
+    code, out, _ = run(["feedback", sid, "-i", str(ws)], capsys)
+    assert code == 0 and "earned" in out
+    # errors are one line, non-zero
+    code, _, err = run(["decide", sid, "grant", "-i", str(ws), "--actor", "d", "--reason",
+                        "again"], capsys)
+    assert code != 0 and "awarded" in err and len(err.strip().splitlines()) == 1
+    code, _, err = run(["review", sid, "-i", str(ws), "--assessor", "a1", "--level", "x",
+                        "--recommend", "award"], capsys)
+    assert code != 0 and "NAME=VALUE" in err
+
+
+def test_demo_program_runs_a_cohort_and_verifies_every_award(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(["demo", "program", str(tmp_path / "pd")], capsys)
+    assert "24 badges awarded, 24 verified" in out
+    assert code == 0, err
+    summary = json.loads((tmp_path / "pd" / "summary.json").read_text())
+    assert summary["educators"] == 25
+    assert summary["awarded"] == summary["verified"] == 24
+    assert summary["states"]["blocked"] == 1 and summary["states"]["not_yet_earned"] >= 5
+    for path in summary["credentials"].values():
+        badge = json.loads(Path(path).read_text())
+        assert len(badge["credentialSubject"]["result"]) == 3
+    code, _, err = run(["demo", "program", str(tmp_path / "pd")], capsys)
+    assert code != 0 and "not empty" in err
