@@ -234,7 +234,33 @@ def test_a_program_round_trips_through_json(tmp_path: Path) -> None:
     path = tmp_path / "program.json"
     path.write_text(json.dumps(original.to_json()))
     assert Program.from_file(path) == original
+    import yaml
+
+    as_yaml = tmp_path / "program.yaml"
+    as_yaml.write_text(yaml.safe_dump(original.to_json()))
+    assert Program.from_file(as_yaml) == original
+    (tmp_path / "bad.yaml").write_text("- a list\n- not a program\n")
+    with pytest.raises(ProgramError, match="does not hold"):
+        Program.from_file(tmp_path / "bad.yaml")
     with pytest.raises(ProgramError):
         Program.create({"id": "urn:x:1", "name": "n", "description": "d",
                         "criteria": {"narrative": "n"}}, [])
     assert isinstance(Programs, type)
+
+
+def test_the_report_gives_pass_rates_attempts_days_and_overdue(ws: Any) -> None:
+    _, programs, arts = ws
+    awarded = recommended(programs, "ha@district.example", arts)
+    programs.decide(awarded, "grant", actor="d", reason="ok")
+    denied = recommended(programs, "io@district.example", arts, verdict="deny")
+    programs.decide(denied, "deny", actor="d", reason="not yet")
+    waiting = programs.submit(PROGRAM_ID, "jo@district.example", ANSWERS, arts)
+    report = programs.report(PROGRAM_ID)
+    by_name = {c["name"]: c for c in report["criteria"]}
+    assert by_name["Belonging"]["meeting_required"] == 1.0  # Exemplary, then Proficient
+    assert by_name["Student voice"]["meeting_required"] == 0.5  # Proficient, Developing
+    assert report["attempts_to_award"] == {"mean": 1, "max": 1}
+    assert report["days_to_decision"]["median"] is not None
+    assert report["waiting"]["assignment"] == 1 and report["overdue"] == []
+    later = programs.report(PROGRAM_ID, now="2099-01-01T00:00:00Z")
+    assert later["overdue"] == [waiting.id]

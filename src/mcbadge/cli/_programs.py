@@ -105,6 +105,44 @@ def program_status(program_id: str, issuer: IssuerDir, as_json: AsJson = False) 
             typer.echo(f"  waiting for {queue}: {n}")
 
 
+@program_app.command("report")
+def program_report(
+    program_id: str, issuer: IssuerDir,
+    fmt: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+) -> None:
+    """Pass rate per criterion, attempts to award, days to decision, queues, overdue."""
+    data = _programs(issuer).report(program_id)
+    if fmt == "json":
+        typer.echo(json.dumps(data, indent=2))
+        return
+    rows = [("criterion", "decided", "meeting required")] + [
+        (c["name"], str(c["decided"]),
+         "-" if c["meeting_required"] is None else f"{c['meeting_required']:.1%}")
+        for c in data["criteria"]]
+    if fmt == "csv":
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerows(rows)
+        writer.writerow([])
+        writer.writerow(["measure", "value"])
+        for name, value in (("attempts to award (mean)", data["attempts_to_award"]["mean"]),
+                            ("days to decision (median)", data["days_to_decision"]["median"]),
+                            ("overdue", len(data["overdue"]))):
+            writer.writerow([name, "" if value is None else value])
+        typer.echo(buffer.getvalue(), nl=False)
+        return
+    if fmt != "table":
+        fail("--format is table, json or csv")
+    for name, decided, rate in rows:
+        typer.echo(f"  {name:<30}{decided:>8}  {rate:>16}")
+    typer.echo(f"  attempts to award (mean): {data['attempts_to_award']['mean']}")
+    typer.echo(f"  days to decision (median): {data['days_to_decision']['median']}")
+    typer.echo(f"  waiting: {data['waiting']}; overdue: {len(data['overdue'])}")
+
+
 @app.command(rich_help_panel="Programs")
 def submit(
     program_id: str, issuer: IssuerDir,

@@ -121,10 +121,24 @@ class Program:
 
     @classmethod
     def from_file(cls, path: str | Path) -> Program:
+        """A program from a JSON or YAML (``.yaml``/``.yml``) file of :meth:`to_json`'s
+        shape."""
+        source = Path(path)
         try:
-            return cls.from_json(json.loads(Path(path).read_text("utf-8")))
+            text = source.read_text("utf-8")
+            if source.suffix.lower() in (".yaml", ".yml"):
+                import yaml
+
+                data = yaml.safe_load(text)
+            else:
+                data = json.loads(text)
         except (OSError, ValueError) as exc:
             raise ProgramError(f"cannot read {path}: {exc}") from None
+        except Exception as exc:  # yaml.YAMLError and its kinds
+            raise ProgramError(f"cannot read {path}: {exc}"[:300]) from None
+        if not isinstance(data, Mapping):
+            raise ProgramError(f"{path} does not hold a program definition (an object)")
+        return cls.from_json(data)
 
     @classmethod
     def create(cls, achievement: Any, sections: Sequence[Section], *,

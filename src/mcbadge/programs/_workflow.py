@@ -631,6 +631,58 @@ class Programs:
                                   "program_id = ? GROUP BY state", (program_id,)).fetchall()
         return {state: int(n) for state, n in rows}
 
+    def report(self, program_id: str, *, now: str | None = None) -> dict[str, Any]:
+        """Queues and outcomes: counts per state, what waits for whom, what is overdue
+        (undecided past the policy's target days), per criterion the share of decided
+        submissions meeting the required level, attempts to award, days to decision."""
+        from datetime import datetime
+        from statistics import mean, median
+
+        program = self.program(program_id)
+        moment = datetime.fromisoformat((now or utc_now()).replace("Z", "+00:00"))
+        db = self._db()
+        rows = db.execute("SELECT id, state, attempt, created_at, decided_at FROM "
+                          "program_submissions WHERE program_id = ?", (program_id,)).fetchall()
+        open_states = ("submitted", "incomplete", "assigned", "in_review", "recommended")
+
+        def age(stamp: str) -> float:
+            then = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            return (moment - then).total_seconds() / 86400
+
+        overdue = [r[0] for r in rows if r[1] in open_states
+                   and age(r[3]) > program.policy.target_days]
+        decided = [r for r in rows if r[1] in ("awarded", "not_yet_earned", "blocked")]
+        met: dict[str, list[bool]] = {c.id: [] for c in program.criteria}
+        for sid, *_ in decided:
+            found = self.recommendation(sid)
+            if found is None:
+                continue
+            for criterion in program.criteria:
+                level = found[1].get(criterion.id)
+                if level is not None:
+                    met[criterion.id].append(criterion.meets(level))
+        days = [age(r[3]) - age(r[4]) for r in decided if r[4]]
+        attempts = [r[2] for r in rows if r[1] == "awarded"]
+        counts = self.counts(program_id)
+        return {
+            "program": program_id,
+            "states": counts,
+            "waiting": {"assignment": counts.get("submitted", 0),
+                        "review": counts.get("assigned", 0) + counts.get("in_review", 0),
+                        "decision": counts.get("recommended", 0),
+                        "educator": counts.get("incomplete", 0),
+                        "unlock": counts.get("blocked", 0)},
+            "overdue": overdue,
+            "criteria": [{"id": c.id, "name": c.name, "decided": len(met[c.id]),
+                          "meeting_required": (round(sum(met[c.id]) / len(met[c.id]), 4)
+                                               if met[c.id] else None)}
+                         for c in program.criteria],
+            "attempts_to_award": {"mean": round(mean(attempts), 3) if attempts else None,
+                                  "max": max(attempts) if attempts else None},
+            "days_to_decision": {"mean": round(mean(days), 3) if days else None,
+                                 "median": round(median(days), 3) if days else None},
+        }
+
     # -- internals ---------------------------------------------------------------------
 
     def _row(self, db: sqlite3.Connection, sid: str) -> Submission:
