@@ -76,3 +76,28 @@ def test_demo_program_runs_a_cohort_and_verifies_every_award(
         assert len(badge["credentialSubject"]["result"]) == 3
     code, _, err = run(["demo", "program", str(tmp_path / "pd")], capsys)
     assert code != 0 and "not empty" in err
+
+
+def test_program_report_in_json_csv_and_table(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from mcbadge.programs import Programs
+    from tests.programs_helpers import artifacts, recommended, workspace
+
+    issuer, programs = workspace(tmp_path / "ws")
+    sid = recommended(programs, "ada@district.example", artifacts(programs, tmp_path / "f"))
+    programs.decide(sid, "grant", actor="d", reason="ok")
+    programs.close()
+    issuer.close()
+    assert isinstance(Programs, type)
+    pid = program().id
+    code, out, _ = run(["program", "report", pid, "-i", str(tmp_path / "ws"), "--format",
+                        "json"], capsys)
+    assert code == 0 and json.loads(out)["attempts_to_award"]["mean"] == 1
+    code, out, _ = run(["program", "report", pid, "-i", str(tmp_path / "ws"), "--format",
+                        "csv"], capsys)
+    assert code == 0 and out.splitlines()[0] == "criterion,decided,meeting required"
+    code, out, _ = run(["program", "report", pid, "-i", str(tmp_path / "ws")], capsys)
+    assert code == 0 and "100.0%" in out
+    code, _, err = run(["program", "report", pid, "-i", str(tmp_path / "ws"), "--format",
+                        "xml"], capsys)
+    assert code != 0 and "table, json or csv" in err
