@@ -72,8 +72,11 @@ def test_demo_program_runs_a_cohort_and_verifies_every_award(
     assert summary["awarded"] == summary["verified"] == 24
     assert summary["states"]["blocked"] == 1 and summary["states"]["not_yet_earned"] >= 5
     for path in summary["credentials"].values():
-        badge = json.loads(Path(path).read_text())
+        text = Path(path).read_text()
+        badge = json.loads(text)
         assert len(badge["credentialSubject"]["result"]) == 3
+        for secret in ("assessor-", "coordinator", "district-issuer", "co-design"):
+            assert secret not in text
     code, _, err = run(["demo", "program", str(tmp_path / "pd")], capsys)
     assert code != 0 and "not empty" in err
 

@@ -128,12 +128,15 @@ def test_not_yet_earned_feedback_resubmission_and_blocking(ws: Any) -> None:
         assert sub.attempt == attempt and sub.previous_id == previous
         programs.assign(sub.id, ["assessor-1", "assessor-2"], actor="c")
         for assessor in ("assessor-1", "assessor-2"):
-            programs.review(sub.id, assessor, levels=FAIL, feedback=GROW,
+            programs.review(sub.id, assessor, levels=FAIL,
+                            feedback={**GROW, "reflection": "Say what you would change."},
                             recommendation="deny")
         out = programs.decide(sub.id, "deny", actor="d", reason="not yet")
         previous = sub.id
         letter = programs.feedback(sub.id)
         assert GROW["Student voice"] in letter["markdown"]
+        assert "## Reflection" in letter["markdown"]
+        assert "Say what you would change." in letter["html"]
         assert "assessor-1" not in letter["markdown"] + letter["html"]
         assert "<script" not in letter["html"]
         assert out.state == ("blocked" if attempt == 3 else "not_yet_earned")

@@ -598,6 +598,12 @@ class Programs:
                 if text:
                     lines += [f"- {text}"]
             lines.append("")
+        for section in program.sections:  # feedback on each part of the submission
+            notes = [json.loads(n).get(section.id) or json.loads(n).get(section.title)
+                     for _, n in reviews]
+            notes = [n for n in notes if n]
+            if notes:
+                lines += [f"## {section.title}", "", *[f"- {n}" for n in notes], ""]
         markdown = "\n".join(lines).rstrip() + "\n"
         body = "".join(
             f"<h1>{html.escape(ln[2:])}</h1>" if ln.startswith("# ") else
