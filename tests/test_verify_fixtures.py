@@ -205,5 +205,14 @@ def test_unbound_issuer_fixtures_verify_only_in_the_unsafe_mode(name: str) -> No
     assert not strict.verified
     lenient = mcbadge.verify(path, now=NOW, fetcher=offline(_servers(path)),
                              policy=UNSAFE_VALIDATOR_COMPATIBLE)
-    assert lenient.verified, [(c.id, c.message) for c in lenient.checks if c.outcome == "failed"]
+    failed = [(c.id, c.message) for c in lenient.checks if c.outcome == "failed"]
     assert lenient.check("issuer_binding").outcome == "warning"  # type: ignore[union-attr]
+    if name.startswith("clr20/"):
+        # each bundled credential is verified on its own now: the first one of these
+        # fixtures embeds an endorsement the OB schema refuses (no name / no validFrom),
+        # which the validator does not look at
+        assert [f[0] for f in failed] == ["clr_credentials"], failed
+        nested = lenient.check("clr_credentials").nested  # type: ignore[union-attr]
+        assert not nested[0].verified and all(r.verified for r in nested[1:])
+    else:
+        assert lenient.verified, failed

@@ -246,3 +246,37 @@ def feedback_command(
         typer.echo(text, nl=not text.endswith("\n"))
     else:
         output.write_text(text, "utf-8")
+
+
+clr_app = typer.Typer(help="The learner's record as a CLR 2.0 credential.",
+                      no_args_is_help=True)
+app.add_typer(clr_app, name="clr", rich_help_panel="Programs")
+
+
+@clr_app.command("export")
+def clr_export(
+    issuer: IssuerDir,
+    recipient: Annotated[str, typer.Option(help="The educator's email address or DID.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
+) -> None:
+    """Every credential the issuer gave the recipient, in one signed ClrCredential, with
+    the stacks' structure as associations."""
+    from mcbadge._private.files import write_atomic
+    from mcbadge.issuing import Issuer
+
+    workspace = Issuer.open(issuer)
+    associations: list[dict[str, Any]] = []
+    try:
+        from mcbadge.stacks import Stacks
+
+        associations = Stacks(workspace).associations()
+    except ImportError:  # pragma: no cover (stacks ship with mcbadge)
+        pass
+    clr = workspace.clr(recipient, associations=associations)
+    text = json.dumps(clr, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        write_atomic(output, text.encode())
+        note(f"wrote {output}: {len(clr['credentialSubject']['verifiableCredential'])} "
+             "credential(s)")

@@ -44,8 +44,10 @@ def _rows(result: Any, depth: int = 0) -> list[tuple[str, str, str, str]]:
             doc = nested.document or {}
             issuer = doc.get("issuer")
             name = issuer.get("id") if isinstance(issuer, dict) else issuer
-            rows.append(("  " * (depth + 1) + f"endorsement {i + 1}",
-                         "passed" if nested.verified else "failed", "", clean(f"by {name}")))
+            label = "credential" if check.id == "clr_credentials" else "endorsement"
+            title = doc.get("name") if label == "credential" else f"by {name}"
+            rows.append(("  " * (depth + 1) + f"{label} {i + 1}",
+                         "passed" if nested.verified else "failed", "", clean(str(title))))
             rows.extend(_rows(nested, depth + 2))
     return rows
 

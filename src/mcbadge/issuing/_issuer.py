@@ -527,6 +527,14 @@ class Issuer:
         return issue_credential(self, credential, suite=suite, status=status, loader=loader,
                                 mandatory=mandatory)
 
+    def clr(self, recipient: str, *, associations: Sequence[Mapping[str, Any]] = (),
+            name: str | None = None) -> dict[str, Any]:
+        """The recipient's record as a signed CLR 2.0 credential (see
+        :func:`mcbadge.issuing._clr.clr_credential`)."""
+        from mcbadge.issuing._clr import clr_credential
+
+        return clr_credential(self, recipient, associations=associations, name=name)
+
     def issue_many(
         self,
         achievement: Achievement | Mapping[str, Any],

@@ -503,13 +503,15 @@ class Programs:
             credential = self._award(program, sub, levels)
         with self._tx() as db:
             current = self._row(db, submission_id)
-            if current.state != "recommended":  # another process decided meanwhile
-                if decision == "grant" and current.state == "awarded":
-                    return self.submission(submission_id)
+            # another process may have decided meanwhile: a grant already made is done
+            already = decision == "grant" and current.state == "awarded"
+            if current.state != "recommended" and not already:
                 raise ProgramError(f"submission is {current.state}, not recommended",
                                    "INVALID_TRANSITION", state=current.state)
             now = utc_now()
-            if decision == "grant":
+            if already:
+                pass
+            elif decision == "grant":
                 db.execute("UPDATE program_submissions SET credential_id = ?, decided_at = ? "
                            "WHERE id = ?", (credential["id"], now, submission_id))
                 self._move(db, submission_id, "recommended", "grant", actor, role, reason)
@@ -527,7 +529,19 @@ class Programs:
                 self._move(db, submission_id, "recommended", "return", actor, role, reason)
                 db.execute("DELETE FROM program_reviews WHERE submission_id = ?",
                            (submission_id,))
+        if decision == "grant":
+            self._stacks_due(sub.educator)
         return self.submission(submission_id)
+
+    def _stacks_due(self, educator: str) -> None:
+        """An award may complete a stack: issue its badge in the same run (exactly once)."""
+        from mcbadge.stacks import Stacks
+
+        stacks = getattr(self._local, "stacks", None)
+        if stacks is None:
+            stacks = self._local.stacks = Stacks(self.issuer)
+        if stacks.stacks():
+            stacks.award_due(educator)
 
     def _award(self, program: Program, sub: Submission, levels: Mapping[str, str]
                ) -> dict[str, Any]:

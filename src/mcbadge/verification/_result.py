@@ -42,6 +42,7 @@ PROBLEMS: Mapping[str, str] = {
     "RANGE_ERROR": "a status index is outside its list",
     "UNSUPPORTED_STATUS_METHOD": "a credentialStatus type mcbadge cannot check",
     "ENDORSEMENT_INVALID": "an embedded endorsement does not verify",
+    "CLR_CREDENTIAL_INVALID": "a credential a CLR bundles does not verify on its own",
     "RESULT_INVALID": "a result names a rubric criterion or level the achievement does not "
                       "have, or a level below the required one",
     "ISSUER_NOT_REGISTERED": "the issuer is not in the trust registry",

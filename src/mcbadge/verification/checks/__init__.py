@@ -4,6 +4,7 @@ here. A check's failure marks the later ones ``skipped`` when it is ``fatal``.""
 from __future__ import annotations
 
 from mcbadge.verification.checks._base import Phase, VerifierCheck
+from mcbadge.verification.checks.clr_credentials import ClrCredentialsCheck
 from mcbadge.verification.checks.context import ContextCheck
 from mcbadge.verification.checks.endorsements import EndorsementsCheck
 from mcbadge.verification.checks.expiration import ExpirationCheck
@@ -34,6 +35,7 @@ CHECKS: tuple[VerifierCheck, ...] = (
     SuspensionStatusCheck(),
     EndorsementsCheck(),
     ResultsCheck(),
+    ClrCredentialsCheck(),
     RecipientCheck(),
     PolicyCheck(),
 )
