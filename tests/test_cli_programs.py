@@ -77,6 +77,13 @@ def test_demo_program_runs_a_cohort_and_verifies_every_award(
         assert len(badge["credentialSubject"]["result"]) == 3
         for secret in ("assessor-", "coordinator", "district-issuer", "co-design"):
             assert secret not in text
+    stack = summary["stack"]
+    badge = json.loads(Path(stack["credential"]).read_text())
+    assert badge["credentialSubject"]["achievement"]["achievementType"] == "Certificate"
+    assert len(badge["evidence"]) == 3
+    clr = json.loads(Path(stack["clr"]).read_text())
+    assert len(clr["credentialSubject"]["verifiableCredential"]) == 4
+    assert len(clr["credentialSubject"]["association"]) == 3
     code, _, err = run(["demo", "program", str(tmp_path / "pd")], capsys)
     assert code != 0 and "not empty" in err
 
@@ -104,3 +111,38 @@ def test_program_report_in_json_csv_and_table(tmp_path: Path,
     code, _, err = run(["program", "report", pid, "-i", str(tmp_path / "ws"), "--format",
                         "xml"], capsys)
     assert code != 0 and "table, json or csv" in err
+
+
+def test_stack_and_clr_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from mcbadge.issuing import Issuer
+
+    ws = tmp_path / "ws"
+    issuer = Issuer.create(ws, name="District PD", url="https://pd.district.example")
+    parts = [f"https://pd.district.example/mc/{n}" for n in ("a", "b")]
+    for part in parts:
+        issuer.issue({"id": part, "name": part[-1], "description": "d",
+                      "criteria": {"narrative": "n"}}, "ada@district.example")
+    issuer.close()
+    definition = tmp_path / "stack.json"
+    definition.write_text(json.dumps({
+        "achievement": {"id": "https://pd.district.example/stacks/ab", "name": "A and B",
+                        "description": "Both.", "criteria": {"narrative": "Earn both."}},
+        "components": parts, "rule": "all"}))
+    code, out, err = run(["stack", "new", str(definition), "-i", str(ws)], capsys)
+    assert code == 0 and "all of 2 components" in out, err
+    code, out, _ = run(["stack", "show", "-i", str(ws)], capsys)
+    assert code == 0 and parts[0] in out
+    code, out, _ = run(["stack", "progress", "-i", str(ws), "--recipient",
+                        "ada@district.example", "--award", "--json"], capsys)
+    report = json.loads(out)
+    assert code == 0 and len(report["issued"]) == 1 and report["stacks"][0]["awarded"]
+    code, _, err = run(["clr", "export", "-i", str(ws), "--recipient", "ada@district.example",
+                        "-o", str(tmp_path / "clr.json")], capsys)
+    assert code == 0, err
+    clr = json.loads((tmp_path / "clr.json").read_text())
+    assert len(clr["credentialSubject"]["verifiableCredential"]) == 3
+    code, out, _ = run(["verify", str(tmp_path / "clr.json"), "--offline", "--json"], capsys)
+    checks = {c["id"]: c for c in json.loads(out)["checks"]}
+    assert len(checks["clr_credentials"]["nested"]) == 3  # each bundled credential reported
+    code, _, err = run(["clr", "export", "-i", str(ws), "--recipient", "x@y.example"], capsys)
+    assert code != 0 and "holds no credential" in err

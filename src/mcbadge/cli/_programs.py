@@ -280,3 +280,73 @@ def clr_export(
         write_atomic(output, text.encode())
         note(f"wrote {output}: {len(clr['credentialSubject']['verifiableCredential'])} "
              "credential(s)")
+
+
+stack_app = typer.Typer(help="Stacks: a stack achievement earned by holding its components.",
+                        no_args_is_help=True)
+app.add_typer(stack_app, name="stack", rich_help_panel="Programs")
+
+
+def _stacks(path: Path) -> Any:
+    from mcbadge.issuing import Issuer
+    from mcbadge.stacks import Stacks
+
+    return Stacks(Issuer.open(path))
+
+
+@stack_app.command("new")
+def stack_new(definition: Annotated[Path, typer.Argument(
+        help="The stack as JSON: {achievement, components, rule, n, trustedIssuers}.")],
+              issuer: IssuerDir, as_json: AsJson = False) -> None:
+    """Define a stack."""
+    from mcbadge.errors import ProgramError
+    from mcbadge.stacks import Stack
+
+    try:
+        data = json.loads(definition.read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ProgramError(f"cannot read {definition}: {exc}") from None
+    stack = _stacks(issuer).define(Stack.from_json(data))
+    if as_json:
+        typer.echo(json.dumps({"id": stack.id, "components": list(stack.components),
+                               "rule": stack.rule}))
+    else:
+        typer.echo(f"defined {stack.id}: {stack.rule} of {len(stack.components)} components")
+
+
+@stack_app.command("show")
+def stack_show(issuer: IssuerDir, as_json: AsJson = False) -> None:
+    """Every stack and its rule."""
+    stacks = _stacks(issuer).stacks()
+    if as_json:
+        typer.echo(json.dumps([s.to_json() for s in stacks], indent=2))
+        return
+    for stack in stacks:
+        rule = f"{stack.n} of" if stack.rule == "n" else stack.rule
+        typer.echo(f"{stack.achievement.get('name')} ({stack.id}): {rule}")
+        for component in stack.components:
+            typer.echo(f"  - {component}")
+
+
+@stack_app.command("progress")
+def stack_progress(
+    issuer: IssuerDir,
+    recipient: Annotated[str, typer.Option(help="The educator's email address or DID.")],
+    award: Annotated[bool, typer.Option(help="Also issue every stack badge now due.")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """For an educator: each stack, the components held and missing."""
+    stacks = _stacks(issuer)
+    issued = stacks.award_due(recipient) if award else []
+    rows = stacks.progress(recipient)
+    if as_json:
+        typer.echo(json.dumps({"stacks": [{"stack": p.stack, "name": p.name, "held": p.held,
+                                           "missing": p.missing, "complete": p.complete,
+                                           "awarded": p.awarded} for p in rows],
+                               "issued": [b["id"] for b in issued]}, indent=2))
+        return
+    for p in rows:
+        state = "awarded" if p.awarded else "complete" if p.complete else "in progress"
+        typer.echo(f"{p.name}: {state} ({len(p.held)} held, {len(p.missing)} missing)")
+        for component in p.missing:
+            typer.echo(f"  missing {component}")

@@ -20,10 +20,19 @@ NOT_YET = {"Belonging": "Proficient", "Student voice": "Developing",
 GROWTH = {"Student voice": "Let students co-design one routine, and show it in the video."}
 
 
-def demo_program() -> Program:
+STACK_ID = "https://pd.district.example/stacks/culturally-responsive-teaching"
+OTHER_PROGRAMS = {
+    "https://pd.district.example/micro-credentials/cross-cultural-communication":
+        "Cross-Cultural Communication",
+    "https://pd.district.example/micro-credentials/bias-in-discipline":
+        "Bias in Discipline Practices",
+}
+
+
+def demo_program(program_id: str = PROGRAM_ID, name: str = "Classroom Community") -> Program:
     return Program.create(
-        {"id": PROGRAM_ID, "name": "Classroom Community",
-         "description": "Builds a classroom community where every student belongs.",
+        {"id": program_id, "name": name, "creditsAvailable": 15,
+         "description": f"{name}: a competency-based micro-credential for educators.",
          "criteria": {"narrative": "An overview of the context, artifacts (a lesson plan, "
                                    "classroom video, student work) and a reflection, scored "
                                    "by two blind assessors against the published rubric."},
@@ -48,6 +57,17 @@ def run(directory: Path, *, cohort: int = 25) -> dict[str, Any]:
                            url="https://pd.district.example")
     programs = Programs(issuer)
     program = programs.define(demo_program())
+    for other_id, other_name in OTHER_PROGRAMS.items():
+        programs.define(demo_program(other_id, other_name))
+    from mcbadge.stacks import Stack, Stacks
+
+    stacks = Stacks(issuer)
+    stacks.define(Stack.create(
+        {"id": STACK_ID, "name": "Culturally Responsive Teaching",
+         "description": "Three micro-credentials that together make culturally responsive "
+                        "teaching.", "achievementType": "Certificate",
+         "criteria": {"narrative": "Earn all three component micro-credentials."}},
+        [PROGRAM_ID, *OTHER_PROGRAMS], rule="all"))
     files = directory / "artifacts"
     files.mkdir(exist_ok=True)
     answers = {"overview": "Grade 5, 26 students; we started a morning community circle.",
@@ -67,9 +87,10 @@ def run(directory: Path, *, cohort: int = 25) -> dict[str, Any]:
             made.append(programs.store_artifact(path, kind))
         return made
 
-    def cycle(n: int, who: str, verdict: str, previous: str | None = None) -> str:
+    def cycle(n: int, who: str, verdict: str, previous: str | None = None,
+              program_id: str = PROGRAM_ID) -> str:
         arts = evidence(n)
-        sub = programs.submit(program.id, who, answers, arts, resubmission_of=previous,
+        sub = programs.submit(program_id, who, answers, arts, resubmission_of=previous,
                               note=None if previous is None else "revised the routine")
         pair = [assessors[n % 6], assessors[(n + 1) % 6]]
         programs.assign(sub.id, pair, actor="coordinator")
@@ -79,7 +100,7 @@ def run(directory: Path, *, cohort: int = 25) -> dict[str, Any]:
                             recommendation=verdict)
         decided = programs.decide(sub.id, "grant" if verdict == "award" else "deny",
                                   actor="district-issuer", reason="per the rubric")
-        if decided.credential_id:
+        if decided.credential_id and program_id == PROGRAM_ID:
             awards[who] = decided.credential_id
         return sub.id
 
@@ -105,6 +126,15 @@ def run(directory: Path, *, cohort: int = 25) -> dict[str, Any]:
                 previous = cycle(n, who, "deny", previous)
         else:
             cycle(n, who, "award")
+    # one educator goes on to the two other micro-credentials: the stack completes, and
+    # its badge is issued with the last grant
+    stacker = "educator00@district.example"
+    for other_id in OTHER_PROGRAMS:
+        cycle(0, stacker, "award", program_id=other_id)
+    [progress] = stacks.progress(stacker)
+    if progress.awarded is None:
+        raise RuntimeError("the demo's stack was not awarded")
+    stack_record = issuer.record(progress.awarded)
     fetcher = Fetcher(documents=issuer.status_list_credentials(), offline=True)
     files_out: dict[str, str] = {}
     for who, cid in awards.items():
@@ -118,10 +148,26 @@ def run(directory: Path, *, cohort: int = 25) -> dict[str, Any]:
         path = out / f"{who.split('@')[0]}.json"
         path.write_text(json.dumps(badge, indent=2) + "\n", "utf-8")
         files_out[who] = str(path)
+    if stack_record is None or stack_record.document is None:
+        raise RuntimeError("the demo's stack badge is not in the ledger")
+    stack_badge = json.loads(stack_record.document)
+    if not mcbadge.verify(stack_badge, fetcher=fetcher).verified:
+        raise RuntimeError("the demo's stack badge does not verify")
+    stack_path = out / "educator00-stack.json"
+    stack_path.write_text(json.dumps(stack_badge, indent=2) + "\n", "utf-8")
+    clr = issuer.clr(stacker, associations=stacks.associations())
+    clr_path = directory / "educator00-clr.json"
+    clr_path.write_text(json.dumps(clr, indent=2) + "\n", "utf-8")
+    if not mcbadge.verify(clr, fetcher=Fetcher(documents=issuer.status_list_credentials(),
+                                               offline=True)).verified:
+        raise RuntimeError("the demo's CLR does not verify")
     summary = {"program": program.id, "educators": cohort,
                "states": programs.counts(program.id), "awarded": len(awards),
                "verified": len(files_out), "credentials": files_out,
+               "stack": {"id": STACK_ID, "recipient": stacker, "credential": str(stack_path),
+                         "clr": str(clr_path)},
                "workspace": str(issuer.path)}
+    stacks.close()
     (directory / "summary.json").write_text(json.dumps(summary, indent=2) + "\n", "utf-8")
     programs.close()
     issuer.close()
