@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
+from mcbadge._private.store import SideTables
 from mcbadge.errors import ProgramError
 from mcbadge.issuing import Issuer
 from mcbadge.issuing._build import Recipient, achievement_json
@@ -115,35 +115,16 @@ class Stacks:
     def __init__(self, issuer: Issuer, *, timeout: float = 60.0) -> None:
         self.issuer = issuer
         self.path = issuer.path / "ledger.sqlite3"
-        self._timeout = timeout
-        self._local = threading.local()
-        self._db().executescript(_SCHEMA)
+        self._tables = SideTables(self.path, _SCHEMA, timeout=timeout)
 
     def _db(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
-            db.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
-            db.execute("PRAGMA synchronous = FULL")
-            self._local.db = db
-        return db
+        return self._tables.db()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        db = self._db()
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._tables.tx()
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+        self._tables.close()
 
     def define(self, stack: Stack) -> Stack:
         text = json.dumps(stack.to_json(), sort_keys=True)

@@ -1,0 +1,48 @@
+"""Per-thread SQLite connections to a workspace's ledger file, for the tables programs and
+stacks keep beside the ledger's own, and ``BEGIN IMMEDIATE`` transactions (one writer at a
+time across threads and processes; a failure rolls everything back)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class SideTables:
+    """Connections to ``path`` (one per thread) with ``schema`` created on first use."""
+
+    def __init__(self, path: Path, schema: str, *, timeout: float = 60.0) -> None:
+        self.path = path
+        self._timeout = timeout
+        self._local = threading.local()
+        self.db().executescript(schema)
+
+    def db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=self._timeout, isolation_level=None)
+            db.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA synchronous = FULL")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        db = self.db()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
