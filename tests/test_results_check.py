@@ -98,3 +98,26 @@ def test_any_result_is_judged_never_raises(result: dict[str, Any]) -> None:
         "resultDescription"][0]}
     outcome, message = judge(result, descriptions)
     assert outcome in ("passed", "failed", "warning") and message
+
+
+@pytest.mark.parametrize("suite", ["eddsa-rdfc-2022", "eddsa-jcs-2022"])
+def test_a_rewrite_that_hides_the_bar_in_a_second_copy_is_refused(suite: str) -> None:
+    """The same graph, written differently: the criterion's requiredLevel moved into a second
+    JSON object for the same node, so the copy the check would read has no bar. The rdfc
+    signature still holds (same graph); the signed view refuses the document."""
+    doc = _badge(LEVELS[0]["id"])  # below the bar
+    signed = ISSUER.sign(doc, suite)
+    rewritten = copy.deepcopy(signed)
+    achievement = rewritten["credentialSubject"]["achievement"]
+    first = achievement["resultDescription"][0]
+    bar = first.pop("requiredLevel")
+    # the type too: OB defines requiredLevel in the ResultDescription type-scoped context
+    achievement["resultDescription"] = [
+        {"id": first["id"], "type": first["type"], "requiredLevel": bar}, first]
+    result = mcbadge.verify(rewritten, now=NOW, fetcher=offline(ISSUER.documents()))
+    assert not result.verified
+    if suite == "eddsa-rdfc-2022":  # the graph is the same: only the signed view catches it
+        assert result.check("valid_signature").outcome == "passed"  # type: ignore[union-attr]
+        assert result.check("signed_view").outcome == "failed"  # type: ignore[union-attr]
+    results = result.check("results")
+    assert results is None or results.outcome != "passed"

@@ -38,6 +38,12 @@ CREDENTIAL_READ_POINTS: tuple[ReadPoint, ...] = (
                     "credentialStatus", "credentialSubject", "credentialSchema"})),
     (("credentialSubject",), frozenset({"identifier", "achievement", "result"})),
     (("credentialSubject", "achievement"), frozenset({"resultDescription"})),
+    # the results check: each result's criterion and level, each criterion's bar and levels
+    (("credentialSubject", "result"), frozenset({"resultDescription", "achievedLevel"})),
+    (("credentialSubject", "achievement", "resultDescription"),
+     frozenset({"requiredLevel", "rubricCriterionLevel"})),
+    (("credentialSubject", "achievement", "resultDescription", "rubricCriterionLevel"),
+     frozenset({"points"})),
     (("credentialStatus",), frozenset({
         "statusPurpose", "statusListIndex", "statusListCredential", "statusSize"})),
 )
@@ -45,7 +51,7 @@ CREDENTIAL_READ_POINTS: tuple[ReadPoint, ...] = (
 arrays on the way are walked through), each with the terms read there. Every statement the
 graph makes with those terms about that node must be written in that JSON object."""
 
-CLR_READ_POINTS: tuple[ReadPoint, ...] = (CREDENTIAL_READ_POINTS[0], CREDENTIAL_READ_POINTS[3])
+CLR_READ_POINTS: tuple[ReadPoint, ...] = (CREDENTIAL_READ_POINTS[0], CREDENTIAL_READ_POINTS[-1])
 """A CLR's: its subject is the learner, whose nodes in the nested credentials are theirs."""
 
 _VALUE_KEYS = frozenset({"@value", "@language", "@direction"})
