@@ -18,6 +18,7 @@ from mcbadge.jsonld import DocumentLoader
 | ``POST /presentations/verify`` | verify a presentation and each credential in it |
 | ``GET <status list path>`` | the issuer's status lists, signed, at their URLs' paths |
 | ``GET <DID document / profile / key path>`` | what binds the key to the issuer |
+| ``GET``/``POST /verify`` | the verifier page: paste, upload or give a URL; see the badge |
 
 Issue and status need ``Authorization: Bearer <token>`` (``token=``); only
 ``unsafe_no_auth=True`` (what ``mcbadge serve`` uses on a loopback address without a token)
@@ -367,6 +368,9 @@ def create_app(*, issuer: Issuer | None = None, fetcher: Fetcher | None = None,
 
     routes = [Route("/credentials/verify", credentials_verify, methods=["POST"]),
               Route("/presentations/verify", presentations_verify, methods=["POST"])]
+    from mcbadge.server._pages import add_pages
+
+    add_pages(routes, fetcher=client, policy=None, clock=clock)
     if issuer is not None:
         routes += [
             Route("/credentials/issue", credentials_issue, methods=["POST"]),

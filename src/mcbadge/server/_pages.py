@@ -1,0 +1,201 @@
+"""The verifier page, ``/verify``: paste a badge, upload it (JSON, JWT, baked PNG or SVG) or
+give its https address; see the badge (image, name, description, issuer, dates, status,
+rubric results with level names, evidence, endorsements) and every check in plain words.
+
+Server-rendered (Jinja2, autoescaped), no script at all (the Content-Security-Policy says
+so), a CSRF token (double-submit cookie, SameSite=Strict) on the form, the verifier's own
+size caps on uploads, URLs fetched only through the guarded Fetcher."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+from mcbadge.resolve import Fetcher
+from mcbadge.verification import VerificationResult, verify, verify_url
+from mcbadge.verification.policy import Policy
+
+MAX_UPLOAD = 2 * 1024 * 1024 + 64 * 1024
+"""The largest form body read (the verifier caps a credential at 2 MiB)."""
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; img-src 'self' data: https:; "
+                               "style-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                               "base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+CSRF_COOKIE = "mcbadge_csrf"
+
+_PLAIN = {
+    "CREDENTIAL_REVOKED": "The issuer has revoked this badge.",
+    "CREDENTIAL_SUSPENDED": "The issuer has suspended this badge.",
+    "CREDENTIAL_EXPIRED": "This badge has expired.",
+    "CREDENTIAL_NOT_YET_VALID": "This badge is not valid yet.",
+    "INVALID_SIGNATURE": "Its signature does not hold: it was changed after it was issued, "
+                         "or it was not signed by the key it names.",
+    "ISSUER_BINDING_ERROR": "The key that signed it does not belong to the issuer it names.",
+    "STATUS_LIST_NOT_FOUND": "Its revocation status could not be checked.",
+}
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and isinstance(value.get("@value"), str):
+        return str(value["@value"])
+    return None
+
+
+def _image(value: Any) -> str | None:
+    url = value.get("id") if isinstance(value, Mapping) else value
+    if isinstance(url, str) and (url.startswith("https://") or url.startswith("data:image/")):
+        return url
+    return None
+
+
+def _badge(result: VerificationResult) -> dict[str, Any] | None:
+    doc = result.document
+    if not isinstance(doc, Mapping):
+        return None
+    subject = doc.get("credentialSubject")
+    subject = subject if isinstance(subject, Mapping) else {}
+    achievement = subject.get("achievement")
+    achievement = achievement if isinstance(achievement, Mapping) else {}
+    issuer = doc.get("issuer")
+    issuer_name = (_text(issuer.get("name")) if isinstance(issuer, Mapping) else None)
+    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    levels: dict[str, str] = {}
+    criteria: dict[str, str] = {}
+    for described in achievement.get("resultDescription") or []:
+        if isinstance(described, Mapping):
+            criteria[str(described.get("id"))] = str(described.get("name", ""))
+            for level in described.get("rubricCriterionLevel") or []:
+                if isinstance(level, Mapping):
+                    levels[str(level.get("id"))] = str(level.get("name", ""))
+    results = []
+    for res in subject.get("result") or []:
+        if isinstance(res, Mapping):
+            name = criteria.get(str(res.get("resultDescription")), "")
+            value = levels.get(str(res.get("achievedLevel"))) or _text(res.get("value")) or ""
+            results.append(f"{name}: {value}" if name else value)
+    evidence = []
+    for item in doc.get("evidence") or []:
+        if isinstance(item, Mapping):
+            evidence.append(" · ".join(str(v) for v in (item.get("name"), item.get("genre"),
+                                                        item.get("id")) if v))
+    status = "not revocable"
+    for check_id in ("revocation_status", "suspension_status"):
+        check = result.check(check_id)
+        if check is not None and check.outcome == "failed":
+            status = check.message
+            break
+        if check is not None and check_id == "revocation_status" and "not revoked" in \
+                check.message:
+            status = "not revoked"
+    endorsements = result.check("endorsements")
+    return {
+        "name": _text(doc.get("name")) or _text(achievement.get("name")),
+        "description": _text(achievement.get("description")),
+        "issuer": f"{issuer_name} ({issuer_id})" if issuer_name else str(issuer_id),
+        "awarded": doc.get("awardedDate") or doc.get("validFrom") or doc.get("issuanceDate"),
+        "expires": doc.get("validUntil") or doc.get("expirationDate"),
+        "image": _image(achievement.get("image")) or _image(doc.get("image")),
+        "status": status, "results": results, "evidence": evidence,
+        "endorsements": len(endorsements.nested) if endorsements is not None else 0,
+    }
+
+
+def report(result: VerificationResult) -> dict[str, Any]:
+    """What the page shows for one verification."""
+    plain = []
+    for code in result.problems:
+        if code in _PLAIN and _PLAIN[code] not in plain:
+            plain.append(_PLAIN[code])
+    if not result.verified and not plain:
+        failed = next(c for c in result.checks if c.outcome == "failed")
+        plain.append(f"The {failed.id.replace('_', ' ')} check failed: {failed.message}")
+    badge = _badge(result)
+    return {
+        "verified": result.verified, "plain": plain, "badge": badge,
+        "title": (badge or {}).get("name") or "Badge",
+        "checks": [{"id": c.id.replace("_", " "), "outcome": c.outcome, "message": c.message}
+                   for c in result.checks],
+        "json": json.dumps(result.to_json(), indent=2, ensure_ascii=False),
+    }
+
+
+def add_pages(routes: list[Any], *, fetcher: Fetcher, policy: Policy | None,
+              clock: Callable[[], datetime] | None) -> None:
+    """Add ``/verify`` (GET, POST) and ``/static/mcbadge.css`` to ``routes``."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, Response
+    from starlette.routing import Route
+
+    env = Environment(loader=PackageLoader("mcbadge.server", "templates"),
+                      autoescape=select_autoescape(["html"]))
+    page = env.get_template("verify.html")
+    css = resources.files("mcbadge.server").joinpath("static", "mcbadge.css").read_bytes()
+
+    def html(status: int, token: str, **context: Any) -> HTMLResponse:
+        out = HTMLResponse(page.render(csrf=token, **context), status,
+                           headers=SECURITY_HEADERS)
+        out.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/verify")
+        return out
+
+    async def show(request: Request) -> Response:
+        return html(200, request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24))
+
+    async def submit(request: Request) -> Response:
+        token = secrets.token_urlsafe(24)
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > MAX_UPLOAD:
+            return html(413, token, error="That upload is larger than 2 MiB.")
+        try:
+            try:
+                form = await request.form(max_files=1, max_fields=8,
+                                          max_part_size=MAX_UPLOAD)
+            except TypeError:  # a Starlette without max_part_size: the length cap holds
+                form = await request.form(max_files=1, max_fields=8)
+        except Exception:  # malformed multipart, too many parts
+            return html(400, token, error="The form could not be read.")
+        cookie = request.cookies.get(CSRF_COOKIE, "")
+        sent = form.get("csrf")
+        if not (isinstance(sent, str) and cookie and hmac.compare_digest(sent, cookie)):
+            return html(403, token, error="The form expired; please try again.")
+        now = clock() if clock is not None else None
+        upload = form.get("file")
+        text = form.get("text")
+        url = form.get("url")
+        source: Any = None
+        if upload is not None and not isinstance(upload, str) and upload.filename:
+            source = await upload.read(MAX_UPLOAD + 1)
+            if len(source) > MAX_UPLOAD:
+                return html(413, token, error="That upload is larger than 2 MiB.")
+        elif isinstance(text, str) and text.strip():
+            source = text.strip()
+        if source is not None:
+            result = await run_in_threadpool(verify, source, now=now, fetcher=fetcher,
+                                             policy=policy)
+        elif isinstance(url, str) and url.strip():
+            result = await run_in_threadpool(verify_url, url.strip(), fetcher=fetcher,
+                                             now=now, policy=policy)
+        else:
+            return html(400, token, error="Paste a badge, upload one, or give its address.")
+        return html(200, token, report=report(result))
+
+    async def stylesheet(request: Request) -> Response:
+        return Response(css, 200, media_type="text/css",
+                        headers={**SECURITY_HEADERS, "Cache-Control": "max-age=3600"})
+
+    routes += [Route("/verify", show, methods=["GET"]),
+               Route("/verify", submit, methods=["POST"]),
+               Route("/static/mcbadge.css", stylesheet, methods=["GET"])]
