@@ -350,3 +350,39 @@ def stack_progress(
         typer.echo(f"{p.name}: {state} ({len(p.held)} held, {len(p.missing)} missing)")
         for component in p.missing:
             typer.echo(f"  missing {component}")
+
+
+@app.command(rich_help_panel="Programs")
+def deliver(
+    credential: Annotated[list[str], typer.Argument(help="Credential id(s) to deliver.")],
+    issuer: IssuerDir,
+    base_url: Annotated[str, typer.Option(
+        help="Where `mcbadge serve` answers the claim pages (https).")],
+    smtp_host: Annotated[str, typer.Option(help="SMTP server.")] = "localhost",
+    smtp_port: Annotated[int, typer.Option(help="SMTP port.")] = 587,
+    sender: Annotated[str, typer.Option(help="From address.")] = "badges@localhost",
+    starttls: Annotated[bool, typer.Option(help="Upgrade with STARTTLS.")] = True,
+    smtp_user: Annotated[str | None, typer.Option(
+        help="SMTP user (password from env MCBADGE_SMTP_PASSWORD).")] = None,
+    days: Annotated[int, typer.Option(min=1, help="Days a claim link works.")] = 30,
+    as_json: AsJson = False,
+) -> None:
+    """Email each credential's recipient a single-use claim link (logged in the ledger)."""
+    import os
+    from datetime import timedelta
+
+    from mcbadge.delivery import Deliveries, SmtpSettings
+    from mcbadge.issuing import Issuer
+
+    deliveries = Deliveries(Issuer.open(issuer), base_url=base_url,
+                            ttl=timedelta(days=days))
+    settings = SmtpSettings(smtp_host, smtp_port, sender, starttls, smtp_user,
+                            os.environ.get("MCBADGE_SMTP_PASSWORD"))
+    outcomes = {cid: deliveries.send(cid, settings) for cid in credential}
+    if as_json:
+        typer.echo(json.dumps(outcomes, indent=2))
+    else:
+        for cid, outcome in outcomes.items():
+            typer.echo(f"{cid}: {outcome}")
+    if any(o != "sent" for o in outcomes.values()):
+        raise typer.Exit(1)

@@ -186,7 +186,8 @@ def _key_documents(issuer: Issuer) -> dict[str, Any]:
 
 def create_app(*, issuer: Issuer | None = None, fetcher: Fetcher | None = None,
                clock: Callable[[], datetime] | None = None, token: str | None = None,
-               unsafe_no_auth: bool = False, loader: DocumentLoader | None = None) -> Any:
+               unsafe_no_auth: bool = False, loader: DocumentLoader | None = None,
+               deliveries: Any = None) -> Any:
     """The ASGI app.
 
     ``issuer``: the workspace that issues, records and publishes (without one, only the
@@ -197,7 +198,8 @@ def create_app(*, issuer: Issuer | None = None, fetcher: Fetcher | None = None,
     issuer's own lists and documents are answered from the workspace); ``clock`` gives the
     time validity is judged at (default: now); ``loader`` holds the JSON-LD contexts issuing
     and verifying use (default: the bundled set; ``DocumentLoader(extra_contexts=...)`` adds
-    a domain's own).
+    a domain's own); ``deliveries`` (a :class:`mcbadge.delivery.Deliveries`) adds the
+    claim pages ``/claim/{token}``.
     """
     try:
         from starlette.applications import Starlette
@@ -370,7 +372,7 @@ def create_app(*, issuer: Issuer | None = None, fetcher: Fetcher | None = None,
               Route("/presentations/verify", presentations_verify, methods=["POST"])]
     from mcbadge.server._pages import add_pages
 
-    add_pages(routes, fetcher=client, policy=None, clock=clock)
+    add_pages(routes, fetcher=client, policy=None, clock=clock, deliveries=deliveries)
     if issuer is not None:
         routes += [
             Route("/credentials/issue", credentials_issue, methods=["POST"]),

@@ -132,8 +132,9 @@ def report(result: VerificationResult) -> dict[str, Any]:
 
 
 def add_pages(routes: list[Any], *, fetcher: Fetcher, policy: Policy | None,
-              clock: Callable[[], datetime] | None) -> None:
-    """Add ``/verify`` (GET, POST) and ``/static/mcbadge.css`` to ``routes``."""
+              clock: Callable[[], datetime] | None, deliveries: Any = None) -> None:
+    """Add ``/verify`` (GET, POST), ``/static/mcbadge.css`` and, with ``deliveries``, the
+    claim pages ``/claim/{token}`` to ``routes``."""
     from jinja2 import Environment, PackageLoader, select_autoescape
     from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
@@ -199,3 +200,89 @@ def add_pages(routes: list[Any], *, fetcher: Fetcher, policy: Policy | None,
     routes += [Route("/verify", show, methods=["GET"]),
                Route("/verify", submit, methods=["POST"]),
                Route("/static/mcbadge.css", stylesheet, methods=["GET"])]
+    if deliveries is not None:
+        _add_claims(routes, env, deliveries)
+
+
+class _Limiter:
+    """At most ``limit`` failed claims per client address in ``window`` seconds."""
+
+    def __init__(self, limit: int = 20, window: float = 600.0) -> None:
+        self.limit, self.window = limit, window
+        self._failures: dict[str, list[float]] = {}
+
+    def blocked(self, who: str) -> bool:
+        import time
+
+        now = time.monotonic()
+        recent = [t for t in self._failures.get(who, []) if now - t < self.window]
+        self._failures[who] = recent
+        if len(self._failures) > 10_000:  # bounded memory
+            self._failures = {who: recent}
+        return len(recent) >= self.limit
+
+    def failed(self, who: str) -> None:
+        import time
+
+        self._failures.setdefault(who, []).append(time.monotonic())
+
+
+def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
+    from starlette.concurrency import run_in_threadpool
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, Response
+    from starlette.routing import Route
+
+    from mcbadge.errors import IssuingError
+
+    page = env.get_template("claim.html")
+    limiter = _Limiter()
+
+    def render(status: int, token: str, csrf: str, **context: Any) -> HTMLResponse:
+        out = HTMLResponse(page.render(token=token, csrf=csrf, **context), status,
+                           headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
+        out.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/claim")
+        return out
+
+    def client_of(request: Request) -> str:
+        return request.client.host if request.client else "?"
+
+    async def show(request: Request) -> Response:
+        token = request.path_params["token"]
+        csrf = secrets.token_urlsafe(24)
+        who = client_of(request)
+        if limiter.blocked(who):
+            return render(429, "", csrf, error="Too many attempts; try again later.")
+        try:
+            badge = await run_in_threadpool(deliveries.peek, token)
+        except IssuingError as exc:
+            limiter.failed(who)
+            return render(404, "", csrf, error=exc.message)
+        issuer = badge.get("issuer")
+        name = issuer.get("name") if isinstance(issuer, Mapping) else issuer
+        return render(200, token, csrf, name=badge.get("name") or "Your badge",
+                      issuer=name or "the issuer")
+
+    async def download(request: Request) -> Response:
+        token = request.path_params["token"]
+        who = client_of(request)
+        if limiter.blocked(who):
+            return render(429, "", secrets.token_urlsafe(24),
+                          error="Too many attempts; try again later.")
+        form = await request.form(max_files=0, max_fields=2)
+        sent, cookie = form.get("csrf"), request.cookies.get(CSRF_COOKIE, "")
+        if not (isinstance(sent, str) and cookie and hmac.compare_digest(sent, cookie)):
+            return render(403, "", secrets.token_urlsafe(24),
+                          error="The page expired; open the link again.")
+        try:
+            badge = await run_in_threadpool(deliveries.redeem, token)
+        except IssuingError as exc:
+            limiter.failed(who)
+            return render(404, "", secrets.token_urlsafe(24), error=exc.message)
+        body = json.dumps(badge, indent=2, ensure_ascii=False).encode()
+        return Response(body, 200, media_type="application/json", headers={
+            **SECURITY_HEADERS, "Cache-Control": "no-store",
+            "Content-Disposition": 'attachment; filename="badge.json"'})
+
+    routes += [Route("/claim/{token}", show, methods=["GET"]),
+               Route("/claim/{token}", download, methods=["POST"])]

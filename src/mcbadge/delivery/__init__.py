@@ -1,0 +1,197 @@
+"""Delivering badges: single-use, expiring claim links, sent by email.
+
+```python
+from mcbadge.delivery import Deliveries, SmtpSettings
+
+deliveries = Deliveries(issuer, base_url="https://badges.district.example")
+link = deliveries.claim_link(badge["id"])            # https://.../claim/<128-bit token>
+deliveries.send(badge["id"], SmtpSettings("smtp.district.example", 587, starttls=True,
+                                          sender="badges@district.example"))
+badge = deliveries.redeem(token)                     # once; then the link is spent
+```
+
+A token is 128 random bits, kept only as its SHA-256 (a copy of the ledger does not let
+anyone claim); it expires (``ttl``, 30 days by default) and works once. Every send is a row
+of the delivery log (tables ``delivery_*`` in the ledger file), whatever the outcome; a
+failed send is retried (``retries``) before it is logged as failed. The email carries the
+link, never the badge or a secret that outlives the token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import secrets
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from mcbadge._private.store import SideTables
+from mcbadge.errors import IssuingError
+from mcbadge.issuing import Issuer
+from mcbadge.issuing._ledger import utc_now
+
+__all__ = ["Deliveries", "SmtpSettings"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS delivery_claims (
+    token_hash TEXT PRIMARY KEY, credential_id TEXT NOT NULL, recipient TEXT NOT NULL,
+    created_at TEXT NOT NULL, expires_at TEXT NOT NULL, claimed_at TEXT);
+CREATE TABLE IF NOT EXISTS delivery_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, credential_id TEXT NOT NULL,
+    recipient TEXT NOT NULL, at TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    sender: str = "badges@localhost"
+    starttls: bool = True
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 30.0
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+class Deliveries:
+    """Claim links and email delivery for one issuer workspace."""
+
+    def __init__(self, issuer: Issuer, *, base_url: str,
+                 ttl: timedelta = timedelta(days=30)) -> None:
+        if not base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+            raise IssuingError("claim links need an https base URL", "WORKSPACE_ERROR")
+        self.issuer = issuer
+        self.base_url = base_url.rstrip("/")
+        self.ttl = ttl
+        self._tables = SideTables(issuer.path / "ledger.sqlite3", _SCHEMA)
+
+    def close(self) -> None:
+        self._tables.close()
+
+    def claim_link(self, credential_id: str, *, now: datetime | None = None) -> str:
+        """A new single-use link to ``credential_id`` (issued, not revoked)."""
+        record = self.issuer.record(credential_id)
+        if record is None or not record.issued:
+            raise IssuingError(f"{credential_id} is not an issued credential", "NOT_FOUND")
+        if record.revoked:
+            raise IssuingError(f"{credential_id} is revoked; it is not delivered")
+        token = secrets.token_urlsafe(16)  # 128 bits
+        moment = now or datetime.now(UTC)
+        with self._tables.tx() as db:
+            db.execute("INSERT INTO delivery_claims VALUES (?, ?, ?, ?, ?, NULL)",
+                       (_hash(token), credential_id, record.recipient, _iso(moment),
+                        _iso(moment + self.ttl)))
+        return f"{self.base_url}/claim/{token}"
+
+    def peek(self, token: str, *, now: datetime | None = None) -> dict[str, Any]:
+        """What a claim link leads to (the badge), without spending it; raises
+        ``IssuingError`` (``CLAIM_INVALID``) for an unknown, used or expired token."""
+        row = self._tables.db().execute(
+            "SELECT credential_id, expires_at, claimed_at FROM delivery_claims WHERE "
+            "token_hash = ?", (_hash(token),)).fetchone()
+        return self._badge(row, now)
+
+    def redeem(self, token: str, *, now: datetime | None = None) -> dict[str, Any]:
+        """The badge a claim link leads to, once: the token is spent in the same
+        transaction that reads it."""
+        with self._tables.tx() as db:
+            row = db.execute("SELECT credential_id, expires_at, claimed_at FROM "
+                             "delivery_claims WHERE token_hash = ?",
+                             (_hash(token),)).fetchone()
+            badge = self._badge(row, now)
+            db.execute("UPDATE delivery_claims SET claimed_at = ? WHERE token_hash = ?",
+                       (utc_now(), _hash(token)))
+        return badge
+
+    def _badge(self, row: Any, now: datetime | None) -> dict[str, Any]:
+        if row is None:
+            raise IssuingError("this claim link is not valid", "CLAIM_INVALID")
+        credential_id, expires_at, claimed_at = row
+        if claimed_at is not None:
+            raise IssuingError("this claim link has been used", "CLAIM_INVALID")
+        if _iso(now or datetime.now(UTC)) > expires_at:
+            raise IssuingError("this claim link has expired; ask the issuer for a new one",
+                               "CLAIM_INVALID")
+        record = self.issuer.record(credential_id)
+        if record is None or record.document is None or record.revoked:
+            raise IssuingError("this badge is no longer available", "CLAIM_INVALID")
+        badge: dict[str, Any] = json.loads(record.document)
+        return badge
+
+    def message(self, credential_id: str, link: str, sender: str) -> EmailMessage:
+        """The email: text and HTML, the badge's name, the link, the expiry."""
+        record = self.issuer.record(credential_id)
+        if record is None or record.document is None:
+            raise IssuingError(f"{credential_id} is not an issued credential", "NOT_FOUND")
+        badge = json.loads(record.document)
+        name = badge.get("name") or "a badge"
+        days = self.ttl.days
+        text = (f"Congratulations: {self.issuer.profile.name} awarded you {name}.\n\n"
+                f"Claim it here (the link works once, for {days} days):\n{link}\n")
+        msg = EmailMessage()
+        msg["Subject"] = f"You earned {name}"
+        msg["From"] = sender
+        msg["To"] = record.recipient
+        msg.set_content(text)
+        msg.add_alternative(
+            f"<p>Congratulations: {html.escape(self.issuer.profile.name or '')} awarded you "
+            f"<strong>{html.escape(str(name))}</strong>.</p><p><a href=\"{html.escape(link)}\">"
+            f"Claim your badge</a> (the link works once, for {days} days).</p>", subtype="html")
+        return msg
+
+    def send(self, credential_id: str, smtp: SmtpSettings, *, retries: int = 3,
+             backoff: float = 1.0) -> str:
+        """Email a fresh claim link to the credential's recipient; retried, and logged
+        (``sent`` or ``failed`` with the reason). Returns the outcome."""
+        record = self.issuer.record(credential_id)
+        if record is None or "@" not in record.recipient:
+            raise IssuingError(f"{credential_id} has no email recipient to deliver to")
+        link = self.claim_link(credential_id)
+        msg = self.message(credential_id, link, smtp.sender)
+        detail = ""
+        for attempt in range(1, retries + 1):
+            try:
+                with smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout) as client:
+                    if smtp.starttls:
+                        client.starttls(context=ssl.create_default_context())
+                    if smtp.username:
+                        client.login(smtp.username, smtp.password or "")
+                    client.send_message(msg)
+                self._log(credential_id, record.recipient, "sent", f"attempt {attempt}")
+                return "sent"
+            except (OSError, smtplib.SMTPException) as exc:
+                detail = f"attempt {attempt}: {type(exc).__name__}: {exc}"[:300]
+                if attempt < retries:
+                    time.sleep(backoff * attempt)
+        self._log(credential_id, record.recipient, "failed", detail)
+        return "failed"
+
+    def _log(self, credential_id: str, recipient: str, outcome: str, detail: str) -> None:
+        with self._tables.tx() as db:
+            db.execute("INSERT INTO delivery_log (credential_id, recipient, at, outcome, "
+                       "detail) VALUES (?, ?, ?, ?, ?)",
+                       (credential_id, recipient, utc_now(), outcome, detail))
+
+    def log(self, credential_id: str | None = None) -> list[dict[str, str]]:
+        query = "SELECT credential_id, recipient, at, outcome, detail FROM delivery_log"
+        args: tuple[str, ...] = ()
+        if credential_id is not None:
+            query += " WHERE credential_id = ?"
+            args = (credential_id,)
+        rows = self._tables.db().execute(query + " ORDER BY seq", args).fetchall()
+        return [dict(zip(("credential", "recipient", "at", "outcome", "detail"), r,
+                         strict=True)) for r in rows]

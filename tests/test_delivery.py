@@ -1,0 +1,169 @@
+"""Delivery: claim links (single-use, expiring, stored hashed) sent by email through a real
+SMTP server on loopback (aiosmtpd), redeemed on the claim page of a loopback server."""
+
+from __future__ import annotations
+
+import email
+import json
+import re
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+pytest.importorskip("aiosmtpd")
+pytest.importorskip("jinja2")
+
+from aiosmtpd.controller import Controller
+
+from mcbadge.delivery import Deliveries, SmtpSettings
+from mcbadge.errors import IssuingError
+from mcbadge.issuing import Issuer
+from mcbadge.resolve import Fetcher
+from mcbadge.server import create_app
+from tests.servers import asgi_on_loopback
+
+ACHIEVEMENT = {"id": "https://pd.district.example/a/community", "name": "Classroom Community",
+               "description": "Belonging.", "criteria": {"narrative": "Reviewed."}}
+
+
+class _Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[_Inbox, int]]:
+    inbox = _Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Iterator[tuple[Issuer, Deliveries]]:
+    issuer = Issuer.create(tmp_path / "issuer", name="District PD",
+                           url="https://pd.district.example")
+    deliveries = Deliveries(issuer, base_url="https://badges.district.example")
+    yield issuer, deliveries
+    deliveries.close()
+    issuer.close()
+
+
+def _link(message: Message) -> str:
+    text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    found = re.search(r"https://badges\.district\.example/claim/\S+", text.get_payload())
+    assert found is not None
+    return found.group(0)
+
+
+def test_an_award_is_emailed_as_a_claim_link_and_logged(ws: Any, smtp: Any) -> None:
+    issuer, deliveries = ws
+    inbox, port = smtp
+    badge = issuer.issue(ACHIEVEMENT, "Ada@District.example")
+    outcome = deliveries.send(badge["id"], SmtpSettings("127.0.0.1", port, starttls=False,
+                                                        sender="badges@district.example"))
+    assert outcome == "sent"
+    [message] = inbox.messages
+    assert message["To"] == "ada@district.example"
+    assert "Classroom Community" in message["Subject"]
+    assert {p.get_content_type() for p in message.walk()} >= {"text/plain", "text/html"}
+    link = _link(message)
+    token = link.rsplit("/", 1)[1]
+    assert len(token) >= 22  # 128 random bits, base64url
+    body = message.as_string()
+    assert badge["proof"]["proofValue"] not in body  # the badge itself is not in the mail
+    assert [r["outcome"] for r in deliveries.log(badge["id"])] == ["sent"]
+    # stored hashed: the token is nowhere in the ledger file
+    assert token.encode() not in (issuer.path / "ledger.sqlite3").read_bytes()
+
+
+def test_a_claim_works_once_and_expires(ws: Any) -> None:
+    issuer, deliveries = ws
+    badge = issuer.issue(ACHIEVEMENT, "bo@district.example")
+    token = deliveries.claim_link(badge["id"]).rsplit("/", 1)[1]
+    assert deliveries.peek(token)["id"] == badge["id"]  # looking does not spend it
+    assert deliveries.redeem(token)["id"] == badge["id"]
+    with pytest.raises(IssuingError, match="used"):
+        deliveries.redeem(token)
+    old = deliveries.claim_link(badge["id"], now=datetime.now(UTC) - timedelta(days=31))
+    with pytest.raises(IssuingError, match="expired"):
+        deliveries.redeem(old.rsplit("/", 1)[1])
+    with pytest.raises(IssuingError, match="not valid"):
+        deliveries.redeem("A" * 22)
+    issuer.revoke(badge["id"], "awarded in error")
+    with pytest.raises(IssuingError, match="revoked"):
+        deliveries.claim_link(badge["id"])
+
+
+def test_a_server_that_is_down_is_retried_then_logged_as_failed(ws: Any) -> None:
+    issuer, deliveries = ws
+    badge = issuer.issue(ACHIEVEMENT, "cy@district.example")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    outcome = deliveries.send(badge["id"], SmtpSettings("127.0.0.1", closed, starttls=False,
+                                                        timeout=2), retries=2, backoff=0)
+    assert outcome == "failed"
+    [row] = deliveries.log(badge["id"])
+    assert row["outcome"] == "failed" and "attempt 2" in row["detail"]
+
+
+def test_from_email_to_download_on_the_claim_page(ws: Any, smtp: Any) -> None:
+    issuer, deliveries = ws
+    inbox, port = smtp
+    badge = issuer.issue(ACHIEVEMENT, "dee@district.example")
+    deliveries.send(badge["id"], SmtpSettings("127.0.0.1", port, starttls=False))
+    path = "/claim/" + _link(inbox.messages[0]).rsplit("/", 1)[1]
+    app = create_app(fetcher=Fetcher(offline=True), deliveries=deliveries)
+    with asgi_on_loopback(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+        page = client.get(path)
+        assert page.status_code == 200 and "Classroom Community" in page.text
+        assert "<script" not in page.text and page.headers["cache-control"] == "no-store"
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf is not None
+        assert client.post(path, data={}).status_code == 403  # no CSRF token: refused
+        page = client.get(path)
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf is not None
+        download = client.post(path, data={"csrf": csrf.group(1)})
+        assert download.status_code == 200
+        assert download.headers["content-disposition"].startswith("attachment")
+        assert download.json()["id"] == badge["id"]
+        again = client.get(path)
+        assert again.status_code == 404 and "used" in again.text
+        # guessing tokens is rate limited per address
+        codes = [client.get(f"/claim/guess{i}").status_code for i in range(25)]
+        assert codes[-1] == 429
+
+
+def test_mcbadge_deliver_sends_and_exits_non_zero_when_a_send_fails(
+        tmp_path: Path, smtp: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.test_cli_keys import run
+
+    inbox, port = smtp
+    issuer = Issuer.create(tmp_path / "ws", name="District PD", url="https://pd.district.example")
+    badge = issuer.issue(ACHIEVEMENT, "eve@district.example")
+    issuer.close()
+    argv = ["deliver", badge["id"], "-i", str(tmp_path / "ws"), "--base-url",
+            "https://badges.district.example", "--smtp-host", "127.0.0.1", "--smtp-port",
+            str(port), "--no-starttls", "--json"]
+    code, out, err = run(argv, capsys)
+    assert code == 0, err
+    assert json.loads(out) == {badge["id"]: "sent"} and len(inbox.messages) == 1
+    code, _, err = run(["deliver", "urn:uuid:not-there", "-i", str(tmp_path / "ws"),
+                        "--base-url", "https://badges.district.example"], capsys)
+    assert code != 0 and len(err.strip().splitlines()) == 1
