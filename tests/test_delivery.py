@@ -167,3 +167,37 @@ def test_mcbadge_deliver_sends_and_exits_non_zero_when_a_send_fails(
     code, _, err = run(["deliver", "urn:uuid:not-there", "-i", str(tmp_path / "ws"),
                         "--base-url", "https://badges.district.example"], capsys)
     assert code != 0 and len(err.strip().splitlines()) == 1
+
+
+def test_the_badge_page_is_private_until_made_public(tmp_path: Path) -> None:
+    issuer = Issuer.create(tmp_path / "ws", name="District PD", url="https://pd.district.example")
+    badge = issuer.issue(ACHIEVEMENT, "fay@district.example")
+    fetcher = Fetcher(documents=issuer.status_list_credentials(), offline=True)
+    deliveries = Deliveries(issuer, base_url="https://badges.district.example",
+                            fetcher=fetcher)
+    token = deliveries.claim_link(badge["id"]).rsplit("/", 1)[1]
+    page = "/badges/" + badge["id"].removeprefix("urn:uuid:")
+    app = create_app(fetcher=fetcher, deliveries=deliveries)
+    with asgi_on_loopback(app) as base, httpx.Client(base_url=base, timeout=30) as client:
+        assert client.get(page).status_code == 404
+        claim = client.get(f"/claim/{token}")
+        assert f'href="{page}?claim={token}"' in claim.text.replace("&amp;", "&")
+        private_view = client.get(f"{page}?claim={token}")
+        assert private_view.status_code == 200 and "Classroom Community" in private_view.text
+        deliveries.set_public(badge["id"])
+        public = client.get(page)
+        assert public.status_code == 200 and ">Verified<" in public.text
+        assert '<meta property="og:title" content="Classroom Community">' in public.text
+        assert "https://www.linkedin.com/profile/add?startTask=CERTIFICATION_NAME" in \
+            public.text
+        assert "<script" not in public.text
+        assert client.get(page + "?format=json").json()["id"] == badge["id"]
+        deliveries.set_public(badge["id"], False)
+        assert client.get(page).status_code == 404
+        issuer.revoke(badge["id"], "awarded in error")
+        deliveries.fetcher = Fetcher(documents=issuer.status_list_credentials(), offline=True)
+        deliveries.set_public(badge["id"])
+        revoked = client.get(page)
+        assert "The issuer has revoked this badge." in revoked.text
+    deliveries.close()
+    issuer.close()

@@ -38,6 +38,9 @@ def serve(
     context: Annotated[list[str] | None, typer.Option(
         "--context", help="URL=FILE: trust the JSON-LD context in FILE for URL (repeatable); "
                           "contexts are never fetched.")] = None,
+    public_url: Annotated[str | None, typer.Option(
+        help="With --issuer: the https address this service is reached at; turns on the "
+             "claim pages (/claim/TOKEN) and badge pages (/badges/ID).")] = None,
     log_level: Annotated[str, typer.Option(
         help="Log level: warning, info (each refusal and failed verification), debug.")
     ] = "warning",
@@ -79,7 +82,14 @@ def serve(
                 fail(f"--context takes URL=FILE, got {item!r}")
             extra[url] = Path(file)
         loader = DocumentLoader(extra_contexts=extra)
-    application = create_app(issuer=workspace, loader=loader,
+    deliveries = None
+    if public_url is not None:
+        if workspace is None:
+            fail("--public-url needs --issuer")
+        from mcbadge.delivery import Deliveries
+
+        deliveries = Deliveries(workspace, base_url=public_url)
+    application = create_app(issuer=workspace, loader=loader, deliveries=deliveries,
                              fetcher=Fetcher(allow_private=allow_private_network),
                              token=token, unsafe_no_auth=open_issuing)
     try:

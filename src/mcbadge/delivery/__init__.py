@@ -42,6 +42,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS delivery_claims (
     token_hash TEXT PRIMARY KEY, credential_id TEXT NOT NULL, recipient TEXT NOT NULL,
     created_at TEXT NOT NULL, expires_at TEXT NOT NULL, claimed_at TEXT);
+CREATE TABLE IF NOT EXISTS delivery_pages (
+    credential_id TEXT PRIMARY KEY, public INTEGER NOT NULL, changed_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS delivery_log (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, credential_id TEXT NOT NULL,
     recipient TEXT NOT NULL, at TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT);
@@ -71,12 +73,14 @@ class Deliveries:
     """Claim links and email delivery for one issuer workspace."""
 
     def __init__(self, issuer: Issuer, *, base_url: str,
-                 ttl: timedelta = timedelta(days=30)) -> None:
+                 ttl: timedelta = timedelta(days=30), fetcher: Any = None) -> None:
         if not base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise IssuingError("claim links need an https base URL", "WORKSPACE_ERROR")
         self.issuer = issuer
         self.base_url = base_url.rstrip("/")
         self.ttl = ttl
+        self.fetcher = fetcher
+        """The fetcher badge pages verify with (default: mcbadge's guarded one)."""
         self._tables = SideTables(issuer.path / "ledger.sqlite3", _SCHEMA)
 
     def close(self) -> None:
@@ -185,6 +189,34 @@ class Deliveries:
             db.execute("INSERT INTO delivery_log (credential_id, recipient, at, outcome, "
                        "detail) VALUES (?, ?, ?, ?, ?)",
                        (credential_id, recipient, utc_now(), outcome, detail))
+
+    # -- badge pages -------------------------------------------------------------------
+
+    def set_public(self, credential_id: str, public: bool = True) -> None:
+        """Make a badge's page public (or private again: the default)."""
+        if self.issuer.record(credential_id) is None:
+            raise IssuingError(f"{credential_id} is not a credential of this issuer",
+                               "NOT_FOUND")
+        with self._tables.tx() as db:
+            db.execute("INSERT INTO delivery_pages VALUES (?, ?, ?) ON CONFLICT DO UPDATE "
+                       "SET public = excluded.public, changed_at = excluded.changed_at",
+                       (credential_id, int(public), utc_now()))
+
+    def page_badge(self, credential_id: str, token: str | None = None) -> dict[str, Any]:
+        """The badge shown at ``/badges/{id}``: public ones to anyone, private ones only
+        with a live claim token for that badge; else ``CLAIM_INVALID``."""
+        row = self._tables.db().execute("SELECT public FROM delivery_pages WHERE "
+                                        "credential_id = ?", (credential_id,)).fetchone()
+        if row is not None and row[0]:
+            record = self.issuer.record(credential_id)
+            if record is not None and record.document is not None:
+                badge: dict[str, Any] = json.loads(record.document)
+                return badge
+        if token:
+            found = self.peek(token)
+            if found.get("id") == credential_id:
+                return found
+        raise IssuingError("this badge page is private", "CLAIM_INVALID")
 
     def log(self, credential_id: str | None = None) -> list[dict[str, str]]:
         query = "SELECT credential_id, recipient, at, outcome, detail FROM delivery_log"

@@ -372,6 +372,8 @@ def create_app(*, issuer: Issuer | None = None, fetcher: Fetcher | None = None,
               Route("/presentations/verify", presentations_verify, methods=["POST"])]
     from mcbadge.server._pages import add_pages
 
+    if deliveries is not None and deliveries.fetcher is None:
+        deliveries.fetcher = client  # badge pages read the issuer's own lists locally
     add_pages(routes, fetcher=client, policy=None, clock=clock, deliveries=deliveries)
     if issuer is not None:
         routes += [

@@ -260,8 +260,9 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
             return render(404, "", csrf, error=exc.message)
         issuer = badge.get("issuer")
         name = issuer.get("name") if isinstance(issuer, Mapping) else issuer
+        page_id = str(badge.get("id", "")).removeprefix("urn:uuid:")
         return render(200, token, csrf, name=badge.get("name") or "Your badge",
-                      issuer=name or "the issuer")
+                      issuer=name or "the issuer", page=page_id)
 
     async def download(request: Request) -> Response:
         token = request.path_params["token"]
@@ -284,5 +285,45 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
             **SECURITY_HEADERS, "Cache-Control": "no-store",
             "Content-Disposition": 'attachment; filename="badge.json"'})
 
+    badge_page = env.get_template("badge.html")
+
+    async def badge(request: Request) -> Response:
+        from urllib.parse import urlencode
+
+        from mcbadge.verification import verify
+
+        cid = "urn:uuid:" + request.path_params["uuid"]
+        token = request.query_params.get("claim")
+        who = client_of(request)
+        if limiter.blocked(who):
+            return HTMLResponse("Too many attempts", 429, headers=SECURITY_HEADERS)
+        try:
+            doc = await run_in_threadpool(deliveries.page_badge, cid, token)
+        except IssuingError:
+            limiter.failed(who)
+            return HTMLResponse("<!doctype html><title>Not found</title><p>This badge page "
+                                "is private or does not exist.</p>", 404,
+                                headers=SECURITY_HEADERS)
+        result = await run_in_threadpool(verify, doc, fetcher=deliveries.fetcher)
+        shown = report(result)
+        info = shown["badge"] or {}
+        url = f"{deliveries.base_url}/badges/{request.path_params['uuid']}"
+        issued = str(info.get("awarded") or "")
+        linkedin = "https://www.linkedin.com/profile/add?" + urlencode({
+            "startTask": "CERTIFICATION_NAME", "name": info.get("name") or "Badge",
+            "organizationName": str(info.get("issuer", "")).split(" (")[0],
+            "issueYear": issued[:4], "issueMonth": issued[5:7].lstrip("0"),
+            "certUrl": url, "certId": cid})
+        query = f"?claim={token}&format=json" if token else "?format=json"
+        if request.query_params.get("format") == "json":
+            return Response(json.dumps(doc, indent=2).encode(), 200,
+                            media_type="application/json",
+                            headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
+        return HTMLResponse(badge_page.render(
+            badge=info, verified=shown["verified"], plain=shown["plain"], url=url,
+            download=query, linkedin=linkedin), 200,
+            headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
+
     routes += [Route("/claim/{token}", show, methods=["GET"]),
-               Route("/claim/{token}", download, methods=["POST"])]
+               Route("/claim/{token}", download, methods=["POST"]),
+               Route("/badges/{uuid:str}", badge, methods=["GET"])]
