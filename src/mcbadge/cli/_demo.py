@@ -117,6 +117,10 @@ def demo(
         = None,
     workers: Annotated[int | None, typer.Option(
         "--workers", "-w", min=1, help="Signing processes (default: all cores).")] = None,
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="Then serve the badges on loopback (their pages public, the "
+                        "verifier page), printing the URLs, until Ctrl-C.")] = False,
+    port: Annotated[int, typer.Option(help="With --serve: the loopback port.")] = 8080,
 ) -> None:
     """Run the main job end to end: issuer, micro-credential, roster of 25, bake, verify,
     revoke, publish, verify again. Offline; prints where every file is.
@@ -205,6 +209,34 @@ def demo(
         console.print("[bold red]the demo did not go as expected[/]")
         raise typer.Exit(1)
     console.print("\n[bold green]demo complete[/]")
+    if serve:
+        _serve_demo(issuer.path, port, console)
+
+
+def _serve_demo(path: Path, port: int, console: Any) -> None:
+    """Serve the demo workspace on loopback: every badge's page made public."""
+    from mcbadge.delivery import Deliveries
+    from mcbadge.issuing import Issuer
+    from mcbadge.server import create_app
+
+    try:
+        import uvicorn
+    except ImportError:
+        fail("--serve needs the server extra: pip install 'mcbadge[server]'")
+    workspace = Issuer.open(path)
+    base = f"http://127.0.0.1:{port}"
+    deliveries = Deliveries(workspace, base_url=base)
+    urls = []
+    for record in workspace.ledger.records():
+        if record.issued:
+            deliveries.set_public(record.id)
+            urls.append(f"{base}/badges/{record.id.removeprefix('urn:uuid:')}")
+    app = create_app(issuer=workspace, unsafe_no_auth=True, deliveries=deliveries)
+    console.print(f"\nserving on {base} (Ctrl-C to stop)")
+    console.print(f"  verifier page  {base}/verify", markup=False)
+    for url in urls[:3]:
+        console.print(f"  a badge's page {url}", markup=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
 def _published(issuer: Any, site: Path) -> Any:
