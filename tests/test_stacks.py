@@ -233,3 +233,11 @@ def test_the_peer_verifies_the_clr(ws: Any, tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     assert done.returncode == 0, report
     assert report["verified"] is True
+
+
+def test_the_ledger_lists_one_recipients_issued_credentials(ws: Any) -> None:
+    issuer, _ = ws
+    mine = [issuer.issue(_achievement(p), WHO)["id"] for p in PARTS[:2]]
+    issuer.issue(_achievement(PARTS[2]), "someone@district.example")
+    assert [r.id for r in issuer.ledger.records_of(WHO)] == mine
+    assert issuer.ledger.records_of("nobody@district.example") == []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 
@@ -46,3 +46,19 @@ class SideTables:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+class UsesSideTables:
+    """For a class whose ``_tables`` is a :class:`SideTables`: the connection of this
+    thread, a transaction, and closing."""
+
+    _tables: SideTables
+
+    def _db(self) -> sqlite3.Connection:
+        return self._tables.db()
+
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._tables.tx()
+
+    def close(self) -> None:
+        self._tables.close()

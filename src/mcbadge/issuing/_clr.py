@@ -47,8 +47,8 @@ def clr_credential(issuer: Issuer, recipient: str, *,
     their credits is the CLR's ``description``."""
     who = Recipient.parse(recipient)
     credentials = []
-    for record in issuer.ledger.records():
-        if record.recipient == who.value and record.document and not record.revoked:
+    for record in issuer.ledger.records_of(who.value):
+        if record.document and not record.revoked:
             credentials.append(json.loads(record.document))
     if not credentials:
         raise IssuingError(f"{who.value} holds no credential of this issuer",

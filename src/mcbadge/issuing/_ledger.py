@@ -164,6 +164,10 @@ class Ledger(Protocol):
 
     def records(self, *, state: str | None = "issued") -> Iterator[LedgerRecord]: ...
 
+    def records_of(self, recipient: str) -> list[LedgerRecord]:
+        """The issued credentials of one recipient (as ``reserve`` recorded it)."""
+        ...
+
     def count(self, state: str | None = "issued") -> int: ...
 
     def history(self, credential_id: str) -> list[StatusChange]: ...
@@ -553,6 +557,12 @@ class SQLiteLedger:
                 page = self._records(r[1:] for r in rows)
             last = rows[-1][0]
             yield from page
+
+    @_locked
+    def records_of(self, recipient: str) -> list[LedgerRecord]:
+        rows = self._db.execute(f"{self._SELECT} WHERE recipient = ? AND state = 'issued' "
+                                "ORDER BY issued_at, id", (recipient,))
+        return self._records(rows.fetchall())
 
     @_locked
     def count(self, state: str | None = "issued") -> int:

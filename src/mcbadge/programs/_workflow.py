@@ -18,12 +18,11 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mcbadge._private.store import SideTables
+from mcbadge._private.store import SideTables, UsesSideTables
 from mcbadge.errors import ProgramError
 from mcbadge.issuing import Issuer
 from mcbadge.issuing._ledger import utc_now
@@ -143,7 +142,7 @@ def _words(text: str) -> int:
     return len(_WORD.findall(text))
 
 
-class Programs:
+class Programs(UsesSideTables):
     """The programs of one issuer workspace.
 
     ```python
@@ -164,15 +163,6 @@ class Programs:
         self._tables = SideTables(self.path, _SCHEMA, timeout=timeout)
 
     # -- storage ---------------------------------------------------------------------
-
-    def _db(self) -> sqlite3.Connection:
-        return self._tables.db()
-
-    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
-        return self._tables.tx()
-
-    def close(self) -> None:
-        self._tables.close()
 
     # -- programs --------------------------------------------------------------------
 

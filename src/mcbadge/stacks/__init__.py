@@ -31,13 +31,11 @@ revokes and reports (and, with ``cascade``, revokes those stack badges too).
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from mcbadge._private.store import SideTables
+from mcbadge._private.store import SideTables, UsesSideTables
 from mcbadge.errors import ProgramError
 from mcbadge.issuing import Issuer
 from mcbadge.issuing._build import Recipient, achievement_json
@@ -109,22 +107,13 @@ class Progress:
     awarded: str | None = None
 
 
-class Stacks:
+class Stacks(UsesSideTables):
     """The stacks of one issuer workspace (tables ``stack_*`` in its ledger file)."""
 
     def __init__(self, issuer: Issuer, *, timeout: float = 60.0) -> None:
         self.issuer = issuer
         self.path = issuer.path / "ledger.sqlite3"
         self._tables = SideTables(self.path, _SCHEMA, timeout=timeout)
-
-    def _db(self) -> sqlite3.Connection:
-        return self._tables.db()
-
-    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
-        return self._tables.tx()
-
-    def close(self) -> None:
-        self._tables.close()
 
     def define(self, stack: Stack) -> Stack:
         text = json.dumps(stack.to_json(), sort_keys=True)
@@ -166,8 +155,8 @@ class Stacks:
         """achievement id -> (credential id, issued at) of the recipient's earliest
         unrevoked credential of it from this issuer."""
         out: dict[str, tuple[str, str]] = {}
-        for record in self.issuer.ledger.records():
-            if record.recipient != recipient or record.revoked or not record.issued:
+        for record in self.issuer.ledger.records_of(recipient):
+            if record.revoked:
                 continue
             when = record.issued_at or ""
             known = out.get(record.achievement_id)
