@@ -179,7 +179,7 @@ class Ledger(Protocol):
 
 # --------------------------------------------------------------------------- SQLite
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _MIGRATIONS: dict[int, str] = {
     1: """
@@ -229,6 +229,10 @@ _MIGRATIONS: dict[int, str] = {
     UPDATE status_lists SET allocated =
         (SELECT count(*) FROM status_entries e WHERE e.list_seq = status_lists.seq);
     CREATE INDEX status_entries_set ON status_entries (list_seq, idx) WHERE value != 0;
+    """,
+    # stacks and the CLR read one recipient's credentials
+    3: """
+    CREATE INDEX credentials_by_recipient ON credentials (recipient, state);
     """,
 }
 """Schema migrations: version -> SQL taking the schema from version - 1 to version."""
@@ -561,7 +565,7 @@ class SQLiteLedger:
     @_locked
     def records_of(self, recipient: str) -> list[LedgerRecord]:
         rows = self._db.execute(f"{self._SELECT} WHERE recipient = ? AND state = 'issued' "
-                                "ORDER BY issued_at, id", (recipient,))
+                                "ORDER BY issued_at, rowid", (recipient,))
         return self._records(rows.fetchall())
 
     @_locked
