@@ -32,11 +32,12 @@ from email.message import EmailMessage
 from typing import Any
 
 from mcbadge._private.store import SideTables
+from mcbadge.delivery._wallet import WalletError, WalletOffer, Wallets
 from mcbadge.errors import IssuingError
 from mcbadge.issuing import Issuer
 from mcbadge.issuing._ledger import utc_now
 
-__all__ = ["Deliveries", "SmtpSettings"]
+__all__ = ["Deliveries", "SmtpSettings", "WalletError", "WalletOffer", "Wallets"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS delivery_claims (
@@ -82,6 +83,8 @@ class Deliveries:
         self.fetcher = fetcher
         """The fetcher badge pages verify with (default: mcbadge's guarded one)."""
         self._tables = SideTables(issuer.path / "ledger.sqlite3", _SCHEMA)
+        self.wallets = Wallets(self)
+        """Delivery to wallets: the VC-API exchange and the OID4VCI offer of a claim."""
 
     def close(self) -> None:
         self._tables.close()
@@ -113,12 +116,15 @@ class Deliveries:
         """The badge a claim link leads to, once: the token is spent in the same
         transaction that reads it."""
         with self._tables.tx() as db:
-            row = db.execute("SELECT credential_id, expires_at, claimed_at FROM "
-                             "delivery_claims WHERE token_hash = ?",
-                             (_hash(token),)).fetchone()
-            badge = self._badge(row, now)
-            db.execute("UPDATE delivery_claims SET claimed_at = ? WHERE token_hash = ?",
-                       (utc_now(), _hash(token)))
+            return self._spend(db, _hash(token), now)
+
+    def _spend(self, db: Any, claim_hash: str, now: datetime | None) -> dict[str, Any]:
+        """Inside a transaction: the claim's badge, and the claim spent."""
+        row = db.execute("SELECT credential_id, expires_at, claimed_at FROM "
+                         "delivery_claims WHERE token_hash = ?", (claim_hash,)).fetchone()
+        badge = self._badge(row, now)
+        db.execute("UPDATE delivery_claims SET claimed_at = ? WHERE token_hash = ?",
+                   (utc_now(), claim_hash))
         return badge
 
     def _badge(self, row: Any, now: datetime | None) -> dict[str, Any]:
@@ -202,12 +208,16 @@ class Deliveries:
                        "SET public = excluded.public, changed_at = excluded.changed_at",
                        (credential_id, int(public), utc_now()))
 
+    def is_public(self, credential_id: str) -> bool:
+        """Whether the earner made the badge's page public."""
+        row = self._tables.db().execute("SELECT public FROM delivery_pages WHERE "
+                                        "credential_id = ?", (credential_id,)).fetchone()
+        return row is not None and bool(row[0])
+
     def page_badge(self, credential_id: str, token: str | None = None) -> dict[str, Any]:
         """The badge shown at ``/badges/{id}``: public ones to anyone, private ones only
         with a live claim token for that badge; else ``CLAIM_INVALID``."""
-        row = self._tables.db().execute("SELECT public FROM delivery_pages WHERE "
-                                        "credential_id = ?", (credential_id,)).fetchone()
-        if row is not None and row[0]:
+        if self.is_public(credential_id):
             record = self.issuer.record(credential_id)
             if record is not None and record.document is not None:
                 badge: dict[str, Any] = json.loads(record.document)

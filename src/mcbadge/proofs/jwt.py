@@ -123,6 +123,22 @@ def _verify_bytes(key: AnyKey, alg: str, signature: bytes, data: bytes) -> bool:
     return True
 
 
+def jws_sign(header: Mapping[str, Any], payload: Mapping[str, Any], key: AnyKey) -> str:
+    """A compact JWS of ``payload`` (any claims) with ``header`` plus the key's ``alg``."""
+    h64 = _b64(json.dumps({**header, "alg": _alg_for(key)}, separators=(",", ":")).encode())
+    p64 = _b64(json.dumps(payload, separators=(",", ":")).encode())
+    signature = _sign_bytes(key, f"{h64}.{p64}".encode("ascii"))
+    return f"{h64}.{p64}.{_b64(signature)}"
+
+
+def jws_verify(parts: JwtParts, key: AnyKey) -> bool:
+    """Whether ``parts`` (from :func:`decode_jwt`) carry a valid signature by ``key`` under
+    the header's ``alg`` (which must be the key's own)."""
+    alg = parts.header.get("alg")
+    return isinstance(alg, str) and _verify_bytes(key, alg, parts.signature,
+                                                  parts.signing_input)
+
+
 def sign_jwt(
     credential: Mapping[str, Any],
     key: AnyKey,

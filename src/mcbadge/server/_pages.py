@@ -238,6 +238,34 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
     page = env.get_template("claim.html")
     limiter = _Limiter()
 
+    def downloadable(badge: dict[str, Any], what: str) -> Response:
+        """The badge as a download: its JSON, or baked into a PNG or SVG."""
+        from mcbadge._private.images import badge_image
+        from mcbadge.baking import bake
+
+        if what in ("png", "svg"):
+            body = bake(badge_image(badge, what), badge)
+            media = "image/png" if what == "png" else "image/svg+xml"
+        else:
+            what, media = "json", "application/json"
+            body = json.dumps(badge, indent=2, ensure_ascii=False).encode()
+        return Response(body, 200, media_type=media, headers={
+            **SECURITY_HEADERS, "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="badge.{what}"'})
+
+    def linkedin_link(badge: Mapping[str, Any], page_id: str) -> str:
+        from urllib.parse import urlencode
+
+        issuer = badge.get("issuer")
+        organisation = issuer.get("name") if isinstance(issuer, Mapping) else None
+        issued = str(badge.get("awardedDate") or badge.get("validFrom") or "")
+        return "https://www.linkedin.com/profile/add?" + urlencode({
+            "startTask": "CERTIFICATION_NAME", "name": str(badge.get("name") or "Badge"),
+            "organizationName": str(organisation or ""),
+            "issueYear": issued[:4], "issueMonth": issued[5:7].lstrip("0"),
+            "certUrl": f"{deliveries.base_url}/badges/{page_id}",
+            "certId": str(badge.get("id", ""))})
+
     def render(status: int, token: str, csrf: str, **context: Any) -> HTMLResponse:
         out = HTMLResponse(page.render(token=token, csrf=csrf, **context), status,
                            headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
@@ -261,8 +289,10 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
         issuer = badge.get("issuer")
         name = issuer.get("name") if isinstance(issuer, Mapping) else issuer
         page_id = str(badge.get("id", "")).removeprefix("urn:uuid:")
+        offer = await run_in_threadpool(deliveries.wallets.offer, token)
         return render(200, token, csrf, name=badge.get("name") or "Your badge",
-                      issuer=name or "the issuer", page=page_id)
+                      issuer=name or "the issuer", page=page_id, wallet=offer,
+                      linkedin=linkedin_link(badge, page_id))
 
     async def download(request: Request) -> Response:
         token = request.path_params["token"]
@@ -270,7 +300,7 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
         if limiter.blocked(who):
             return render(429, "", secrets.token_urlsafe(24),
                           error="Too many attempts; try again later.")
-        form = await request.form(max_files=0, max_fields=2)
+        form = await request.form(max_files=0, max_fields=3)
         sent, cookie = form.get("csrf"), request.cookies.get(CSRF_COOKIE, "")
         if not (isinstance(sent, str) and cookie and hmac.compare_digest(sent, cookie)):
             return render(403, "", secrets.token_urlsafe(24),
@@ -280,19 +310,17 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
         except IssuingError as exc:
             limiter.failed(who)
             return render(404, "", secrets.token_urlsafe(24), error=exc.message)
-        body = json.dumps(badge, indent=2, ensure_ascii=False).encode()
-        return Response(body, 200, media_type="application/json", headers={
-            **SECURITY_HEADERS, "Cache-Control": "no-store",
-            "Content-Disposition": 'attachment; filename="badge.json"'})
+        return downloadable(badge, str(form.get("what") or "json"))
 
     badge_page = env.get_template("badge.html")
 
     async def badge(request: Request) -> Response:
-        from urllib.parse import urlencode
+        from urllib.parse import quote
 
         from mcbadge.verification import verify
 
         cid = "urn:uuid:" + request.path_params["uuid"]
+        wanted = request.query_params.get("format")
         token = request.query_params.get("claim")
         who = client_of(request)
         if limiter.blocked(who):
@@ -304,26 +332,26 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
             return HTMLResponse("<!doctype html><title>Not found</title><p>This badge page "
                                 "is private or does not exist.</p>", 404,
                                 headers=SECURITY_HEADERS)
+        public = await run_in_threadpool(deliveries.is_public, cid)
+        if wanted in ("json", "png", "svg"):
+            if not public:  # a private page's downloads are the claim's, which spends it
+                return HTMLResponse("<!doctype html><title>Private</title><p>Download this "
+                                    "badge from its claim page.</p>", 403,
+                                    headers=SECURITY_HEADERS)
+            return downloadable(doc, wanted)
         result = await run_in_threadpool(verify, doc, fetcher=deliveries.fetcher)
         shown = report(result)
         info = shown["badge"] or {}
         url = f"{deliveries.base_url}/badges/{request.path_params['uuid']}"
-        issued = str(info.get("awarded") or "")
-        linkedin = "https://www.linkedin.com/profile/add?" + urlencode({
-            "startTask": "CERTIFICATION_NAME", "name": info.get("name") or "Badge",
-            "organizationName": str(info.get("issuer", "")).split(" (")[0],
-            "issueYear": issued[:4], "issueMonth": issued[5:7].lstrip("0"),
-            "certUrl": url, "certId": cid})
-        query = f"?claim={token}&format=json" if token else "?format=json"
-        if request.query_params.get("format") == "json":
-            return Response(json.dumps(doc, indent=2).encode(), 200,
-                            media_type="application/json",
-                            headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
         return HTMLResponse(badge_page.render(
             badge=info, verified=shown["verified"], plain=shown["plain"], url=url,
-            download=query, linkedin=linkedin), 200,
+            public=public, claim=f"/claim/{quote(token, safe='')}" if token else None,
+            linkedin=linkedin_link(doc, request.path_params["uuid"])), 200,
             headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
 
+    from mcbadge.server._wallet import add_wallet_routes
+
+    add_wallet_routes(routes, deliveries, limiter)
     routes += [Route("/claim/{token}", show, methods=["GET"]),
                Route("/claim/{token}", download, methods=["POST"]),
                Route("/badges/{uuid:str}", badge, methods=["GET"])]
