@@ -201,3 +201,47 @@ def test_the_badge_page_is_private_until_made_public(tmp_path: Path) -> None:
         assert "The issuer has revoked this badge." in revoked.text
     deliveries.close()
     issuer.close()
+
+
+def test_a_grant_emails_the_claim_link_once_when_configured(tmp_path: Path, smtp: Any) -> None:
+    from tests.programs_helpers import artifacts, recommended, workspace
+
+    inbox, port = smtp
+    issuer, programs = workspace(tmp_path / "ws")
+    deliveries = Deliveries(issuer, base_url="https://badges.district.example")
+    programs.mail = (deliveries, SmtpSettings("127.0.0.1", port, starttls=False))
+    arts = artifacts(programs, tmp_path)
+    granted = programs.decide(recommended(programs, "ada@district.example", arts), "grant",
+                              actor="district", reason="meets every criterion")
+    denied = programs.decide(recommended(programs, "bo@district.example", arts, "deny"),
+                             "deny", actor="district", reason="not yet")
+    assert granted.credential_id and denied.credential_id is None
+    [message] = inbox.messages  # the denial sends no claim link
+    assert message["To"] == "ada@district.example"
+    token = _link(message).rsplit("/", 1)[1]
+    assert deliveries.peek(token)["id"] == granted.credential_id
+    programs._mail(granted.credential_id)  # a grant re-run: not sent twice
+    assert len(inbox.messages) == 1
+    assert [r["outcome"] for r in deliveries.log(granted.credential_id)] == ["sent"]
+    deliveries.close()
+    programs.close()
+    issuer.close()
+
+
+def test_the_decide_command_emails_with_claim_url(tmp_path: Path, smtp: Any,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.programs_helpers import artifacts, recommended, workspace
+    from tests.test_cli_keys import run
+
+    inbox, port = smtp
+    issuer, programs = workspace(tmp_path / "ws")
+    sid = recommended(programs, "cy@district.example", artifacts(programs, tmp_path))
+    programs.close()
+    issuer.close()
+    code, _, err = run(["decide", sid, "grant", "-i", str(tmp_path / "ws"), "--actor", "d",
+                        "--reason", "meets it", "--claim-url",
+                        "https://badges.district.example", "--smtp-host", "127.0.0.1",
+                        "--smtp-port", str(port), "--no-starttls"], capsys)
+    assert code == 0, err
+    [message] = inbox.messages
+    assert message["To"] == "cy@district.example" and "/claim/" in _link(message)

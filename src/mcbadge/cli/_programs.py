@@ -27,6 +27,15 @@ def _programs(path: Path) -> Any:
     return Programs(Issuer.open(path))
 
 
+def _smtp(host: str, port: int, sender: str, starttls: bool, user: str | None) -> Any:
+    import os
+
+    from mcbadge.delivery import SmtpSettings
+
+    return SmtpSettings(host, port, sender, starttls, user,
+                        os.environ.get("MCBADGE_SMTP_PASSWORD"))
+
+
 def _pairs(items: list[str] | None, what: str) -> dict[str, str]:
     out = {}
     for item in items or []:
@@ -224,10 +233,24 @@ def decide(
     actor: Annotated[str, typer.Option(help="Who decides.")],
     reason: Annotated[str, typer.Option(help="Why (kept in the audit trail).")],
     role: Annotated[str, typer.Option(help="The decider's role.")] = "issuer",
+    claim_url: Annotated[str | None, typer.Option(
+        help="Email a grant's claim link: where `mcbadge serve` answers claims (https).")
+    ] = None,
+    smtp_host: Annotated[str, typer.Option(help="SMTP server (with --claim-url).")] = "localhost",
+    smtp_port: Annotated[int, typer.Option(help="SMTP port.")] = 587,
+    sender: Annotated[str, typer.Option(help="From address.")] = "badges@localhost",
+    starttls: Annotated[bool, typer.Option(help="Upgrade with STARTTLS.")] = True,
     as_json: AsJson = False,
 ) -> None:
-    """The issuer of record's decision; a grant issues the badge (exactly once)."""
-    sub = _programs(issuer).decide(submission, decision, actor=actor, role=role, reason=reason)
+    """The issuer of record's decision; a grant issues the badge (exactly once) and, with
+    --claim-url, emails the educator its claim link."""
+    programs = _programs(issuer)
+    if claim_url is not None:
+        from mcbadge.delivery import Deliveries
+
+        programs.mail = (Deliveries(programs.issuer, base_url=claim_url),
+                         _smtp(smtp_host, smtp_port, sender, starttls, None))
+    sub = programs.decide(submission, decision, actor=actor, role=role, reason=reason)
     _show_submission(sub, as_json)
     if sub.credential_id and not as_json:
         note("the badge is in the ledger; `mcbadge status publish` updates the status lists")
@@ -368,16 +391,14 @@ def deliver(
     as_json: AsJson = False,
 ) -> None:
     """Email each credential's recipient a single-use claim link (logged in the ledger)."""
-    import os
     from datetime import timedelta
 
-    from mcbadge.delivery import Deliveries, SmtpSettings
+    from mcbadge.delivery import Deliveries
     from mcbadge.issuing import Issuer
 
     deliveries = Deliveries(Issuer.open(issuer), base_url=base_url,
                             ttl=timedelta(days=days))
-    settings = SmtpSettings(smtp_host, smtp_port, sender, starttls, smtp_user,
-                            os.environ.get("MCBADGE_SMTP_PASSWORD"))
+    settings = _smtp(smtp_host, smtp_port, sender, starttls, smtp_user)
     outcomes = {cid: deliveries.send(cid, settings) for cid in credential}
     if as_json:
         typer.echo(json.dumps(outcomes, indent=2))

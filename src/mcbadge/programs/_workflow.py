@@ -155,8 +155,13 @@ class Programs(UsesSideTables):
     ```
     """
 
-    def __init__(self, issuer: Issuer, *, timeout: float = 60.0) -> None:
+    def __init__(self, issuer: Issuer, *, timeout: float = 60.0,
+                 mail: tuple[Any, Any] | None = None) -> None:
+        """``mail``: ``(Deliveries, SmtpSettings)`` to email each award's claim link to the
+        educator as soon as the grant is recorded (each send logged in the delivery log;
+        a failed send never undoes the award: ``mcbadge deliver`` sends it again)."""
         self.issuer = issuer
+        self.mail = mail
         self.path = issuer.path / "ledger.sqlite3"
         self.artifacts_dir = issuer.path / "artifacts"
         self._local = threading.local()
@@ -502,10 +507,23 @@ class Programs(UsesSideTables):
                 db.execute("DELETE FROM program_reviews WHERE submission_id = ?",
                            (submission_id,))
         if decision == "grant":
-            self._stacks_due(sub.educator)
+            stacked = self._stacks_due(sub.educator)
+            self._mail(credential["id"], *[c["id"] for c in stacked])
         return self.submission(submission_id)
 
-    def _stacks_due(self, educator: str) -> None:
+    def _mail(self, *credential_ids: str) -> None:
+        """Email the claim links of new awards, when configured (and the educator is an
+        email address); a credential already sent (a grant re-run) is not sent again."""
+        if self.mail is None:
+            return
+        deliveries, smtp = self.mail
+        for cid in credential_ids:
+            record = self.issuer.record(cid)
+            sent = any(row["outcome"] == "sent" for row in deliveries.log(cid))
+            if record is not None and "@" in record.recipient and not sent:
+                deliveries.send(cid, smtp)
+
+    def _stacks_due(self, educator: str) -> list[dict[str, Any]]:
         """An award may complete a stack: issue its badge in the same run (exactly once)."""
         from mcbadge.stacks import Stacks
 
@@ -513,7 +531,8 @@ class Programs(UsesSideTables):
         if stacks is None:
             stacks = self._local.stacks = Stacks(self.issuer)
         if stacks.stacks():
-            stacks.award_due(educator)
+            return list(stacks.award_due(educator))
+        return []
 
     def _award(self, program: Program, sub: Submission, levels: Mapping[str, str]
                ) -> dict[str, Any]:
