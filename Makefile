@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 SHARED_PEER := ../shared/peer
 PEER        := .peer
 
-.PHONY: install lint typecheck test test-min demo bench docs dist clean peer conformance
+.PHONY: install lint typecheck test test-min demo bench docs dist clean peer conformance system screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src
 
-test: lint typecheck peer
+test: lint typecheck peer system
 	$(BIN)/python -m pytest
 
 # The declared floors really work: a fresh venv with every runtime dependency at the version
@@ -38,6 +38,24 @@ test-min:
 	  --constraint $(MIN_VENV)/constraints.txt
 	$(MIN_VENV)/bin/python -m pytest -p no:cacheprovider -q tests/test_cli_keys.py \
 	  tests/test_cli_verify.py tests/test_cli_documents.py tests/test_cli_issue.py
+
+# Debian packages the tests use when they can: chromium (the browser tests, driven by
+# Playwright). Installed with apt-get when running as root; otherwise those tests skip and
+# say why.
+export DEBIAN_FRONTEND := noninteractive
+system:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } || \
+	  echo "chromium could not be installed: the browser tests will be skipped"; \
+	else echo "no /usr/bin/chromium and not root: the browser tests will be skipped" \
+	  "(apt-get install chromium)"; fi
+
+# The screenshots docs/web.md shows, taken by the browser tests.
+screenshots: $(STAMP) system
+	MCBADGE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py
 
 # Optional cross-check peer (Digital Bazaar's JS stack): installed into .peer when
 # ../shared/peer and node are there; the peer tests skip cleanly otherwise.

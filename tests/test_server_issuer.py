@@ -354,3 +354,38 @@ def test_ecdsa_sd_issue_keeps_the_status_mandatory_and_a_derived_proof_verifies(
     refused = _issue(base, vc, "/suites/ecdsa-sd-2023/credentials/issue",
                      mandatoryPointers=["/nowhere"])
     assert refused.status_code == 422
+
+
+@pytest.mark.parametrize("layout", ["did:web", "https"])
+def test_a_small_issuer_hosts_its_documents_with_their_media_types(
+        tmp_path: Path, layout: str) -> None:
+    """One process serves the status lists, the did:web document or the https profile and
+    its key document at their URL paths, with their Content-Type and caching headers."""
+    from urllib.parse import urlsplit
+
+    from tests.servers import asgi_on_loopback
+
+    if layout == "did:web":
+        issuer = Issuer.create(tmp_path / "ws", name="Hosted", url="https://issuer.test",
+                               did_web="did:web:issuer.test")
+    else:
+        issuer = Issuer.create(tmp_path / "ws", name="Hosted", url="https://issuer.test",
+                               profile_url="https://issuer.test/profile.json")
+    issuer.issue({"id": "https://issuer.test/a/1", "name": "A", "description": "d",
+                  "criteria": {"narrative": "n"}}, "ada@district.example")
+    wanted = dict.fromkeys(issuer.status_list_credentials(), "application/vc+ld+json")
+    if layout == "did:web":
+        wanted[issuer.did_web_url()] = "application/did+ld+json"
+    else:
+        wanted[issuer.id] = "application/ld+json"
+        if issuer.key_document_url():
+            wanted[str(issuer.key_document_url())] = "application/ld+json"
+    app = create_app(issuer=issuer, token=TOKEN, fetcher=Fetcher(offline=True))
+    with asgi_on_loopback(app) as base:
+        for url, media in wanted.items():
+            answer = httpx.get(base + urlsplit(url).path, timeout=30)
+            assert answer.status_code == 200, url
+            assert answer.headers["content-type"].startswith(media), url
+            assert "max-age=" in answer.headers["cache-control"]
+        assert httpx.get(base + "/nothing/here.json", timeout=30).status_code == 404
+    issuer.close()

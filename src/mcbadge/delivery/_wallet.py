@@ -82,8 +82,12 @@ class Wallets:
 
     def __init__(self, deliveries: Deliveries) -> None:
         self.d = deliveries
-        self.issuer_url = deliveries.base_url
         deliveries._tables.db().executescript(WALLET_SCHEMA)
+
+    @property
+    def issuer_url(self) -> str:
+        """The credential issuer identifier (OID4VCI) and DID-auth domain: the base URL."""
+        return self.d.base_url
 
     # -- the offer ------------------------------------------------------------------------
 

@@ -90,7 +90,7 @@ def _badge(result: VerificationResult) -> dict[str, Any] | None:
         if isinstance(item, Mapping):
             evidence.append(" · ".join(str(v) for v in (item.get("name"), item.get("genre"),
                                                         item.get("id")) if v))
-    status = "not revocable"
+    status = "not checked" if doc.get("credentialStatus") else "not revocable"
     for check_id in ("revocation_status", "suspension_status"):
         check = result.check(check_id)
         if check is not None and check.outcome == "failed":
@@ -343,15 +343,51 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
         shown = report(result)
         info = shown["badge"] or {}
         url = f"{deliveries.base_url}/badges/{request.path_params['uuid']}"
-        return HTMLResponse(badge_page.render(
+        csrf = secrets.token_urlsafe(24)
+        out = HTMLResponse(badge_page.render(
             badge=info, verified=shown["verified"], plain=shown["plain"], url=url,
             public=public, claim=f"/claim/{quote(token, safe='')}" if token else None,
+            token=token, csrf=csrf,
             linkedin=linkedin_link(doc, request.path_params["uuid"])), 200,
             headers={**SECURITY_HEADERS, "Cache-Control": "no-store"})
+        if token:
+            out.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict",
+                           path="/badges")
+        return out
+
+    async def visibility(request: Request) -> Response:
+        """The earner's switch (with their live claim token): page public or private."""
+        from urllib.parse import quote
+
+        from starlette.responses import RedirectResponse
+
+        uuid = request.path_params["uuid"]
+        who = client_of(request)
+        if limiter.blocked(who):
+            return HTMLResponse("Too many attempts", 429, headers=SECURITY_HEADERS)
+        form = await request.form(max_files=0, max_fields=3)
+        sent, cookie = form.get("csrf"), request.cookies.get(CSRF_COOKIE, "")
+        token, wanted = form.get("claim"), form.get("public")
+        if not (isinstance(sent, str) and cookie and hmac.compare_digest(sent, cookie)):
+            return HTMLResponse("The page expired; open it again.", 403,
+                                headers=SECURITY_HEADERS)
+        cid = "urn:uuid:" + uuid
+        try:
+            if not isinstance(token, str) or \
+                    (await run_in_threadpool(deliveries.peek, token)).get("id") != cid:
+                raise IssuingError("not this badge's claim", "CLAIM_INVALID")
+        except IssuingError:
+            limiter.failed(who)
+            return HTMLResponse("Only the earner (with the claim link) can change this.",
+                                403, headers=SECURITY_HEADERS)
+        await run_in_threadpool(deliveries.set_public, cid, wanted == "1")
+        return RedirectResponse(f"/badges/{quote(uuid, safe='')}?claim="
+                                f"{quote(token, safe='')}", 303, headers=SECURITY_HEADERS)
 
     from mcbadge.server._wallet import add_wallet_routes
 
     add_wallet_routes(routes, deliveries, limiter)
     routes += [Route("/claim/{token}", show, methods=["GET"]),
                Route("/claim/{token}", download, methods=["POST"]),
-               Route("/badges/{uuid:str}", badge, methods=["GET"])]
+               Route("/badges/{uuid:str}", badge, methods=["GET"]),
+               Route("/badges/{uuid:str}", visibility, methods=["POST"])]
