@@ -165,8 +165,12 @@ def test_the_verifier_page_judges_each_badge(browser: Any, site: Site, tmp_path:
     assert page.evaluate("document.scripts.length") == 0
     if how == "upload":
         _shot(page, f"verify-{which}")
-    # "verify again" goes back to the empty form
-    page.get_by_role("link", name="Verify again").click()
+    # "verify again" verifies the same badge afresh; "verify another" is the empty form
+    first = page.inner_text(".verdict")
+    page.get_by_role("button", name="Verify again").click()
+    page.wait_for_selector(".verdict h2")
+    assert page.inner_text(".verdict") == first
+    page.get_by_role("link", name="Verify another badge").click()
     assert page.locator("#text").input_value() == ""
     page.close()
 
@@ -236,3 +240,22 @@ def test_the_badge_page_switches_from_private_to_public(browser: Any, site: Site
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", token)
     stranger.close()
     earner.close()
+
+
+def test_a_baked_png_uploads_and_verifies_again(browser: Any, site: Site,
+                                               tmp_path: Path) -> None:
+    from mcbadge._private.images import default_png
+    from mcbadge.baking import bake
+
+    baked = tmp_path / "badge.png"
+    baked.write_bytes(bake(default_png(), site.badges["valid"]))
+    page = browser.new_page()
+    page.goto(f"{site.base}/verify")
+    page.set_input_files("#file", str(baked))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_selector(".verdict h2")
+    assert page.inner_text(".verdict h2") == "Verified"
+    page.get_by_role("button", name="Verify again").click()  # resends the baked credential
+    page.wait_for_selector(".verdict h2")
+    assert page.inner_text(".verdict h2") == "Verified"
+    page.close()

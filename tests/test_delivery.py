@@ -245,3 +245,49 @@ def test_the_decide_command_emails_with_claim_url(tmp_path: Path, smtp: Any,
     assert code == 0, err
     [message] = inbox.messages
     assert message["To"] == "cy@district.example" and "/claim/" in _link(message)
+
+
+def test_the_claim_limiter_counts_per_address_and_per_token() -> None:
+    from mcbadge.server._pages import _Limiter
+
+    limiter = _Limiter(limit=3, window=600)
+    for i in range(3):  # one token tried from three addresses
+        assert not limiter.blocked(f"10.0.0.{i}", "token:abc")
+        limiter.failed(f"10.0.0.{i}", "token:abc")
+    assert limiter.blocked("10.9.9.9", "token:abc")  # a fresh address, the same token
+    assert not limiter.blocked("10.9.9.9", "token:other")
+    for i in range(3):  # many tokens from one address
+        limiter.failed("10.1.1.1", f"token:{i}")
+    assert limiter.blocked("10.1.1.1", "token:never-tried")
+
+
+def test_email_templates_can_be_replaced_and_values_are_escaped_in_html(
+        tmp_path: Path, smtp: Any) -> None:
+    inbox, port = smtp
+    issuer = Issuer.create(tmp_path / "ws", name="District <PD>",
+                           url="https://pd.district.example")
+    badge = issuer.issue({**ACHIEVEMENT, "name": "Community <script>alert(1)</script>"},
+                         "gus@district.example")
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    (folder / "claim.txt").write_text("Subject: $badge is yours, $recipient\n\nGo: $link\n")
+    deliveries = Deliveries(issuer, base_url="https://badges.district.example",
+                            templates=folder)
+    assert deliveries.send(badge["id"], SmtpSettings("127.0.0.1", port,
+                                                     starttls=False)) == "sent"
+    [message] = inbox.messages
+    assert message["Subject"].startswith("Community <script>") and "gus@" in message["Subject"]
+    text = next(p for p in message.walk() if p.get_content_type() == "text/plain")
+    assert text.get_payload().startswith("Go: https://badges.district.example/claim/")
+    page = next(p for p in message.walk() if p.get_content_type() == "text/html")
+    body = page.get_payload(decode=True).decode()
+    assert "<script>" not in body and "&lt;script&gt;" in body  # the package's HTML, escaped
+    assert "District &lt;PD&gt;" in body
+    (folder / "claim.txt").write_text("no subject line $link")
+    with pytest.raises(IssuingError, match="Subject"):
+        deliveries.message(badge["id"], "https://x.example/claim/t", "a@b.example")
+    (folder / "claim.txt").write_text("Subject: x\n$unknown")
+    with pytest.raises(IssuingError, match="placeholder"):
+        deliveries.message(badge["id"], "https://x.example/claim/t", "a@b.example")
+    deliveries.close()
+    issuer.close()

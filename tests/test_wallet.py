@@ -55,11 +55,13 @@ class Service:
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
+def service(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Service]:
     issuer = Issuer.create(tmp_path / "ws", name="District PD", url="https://pd.district.example")
     issuer.issue(ACHIEVEMENT, "someone@district.example")  # the status list exists
     fetcher = Fetcher(documents=issuer.status_list_credentials(), offline=True)
     deliveries = Deliveries(issuer, base_url=ORIGIN, fetcher=fetcher)
+    if "fuzz" in request.keywords:  # thousands of refusals from one loopback address
+        deliveries.rate_limit = (1_000_000, 600.0)
     app = create_app(fetcher=fetcher, deliveries=deliveries)
     with asgi_on_loopback(app) as base, httpx.Client(base_url=base, timeout=30) as client:
         yield Service(issuer, deliveries, client)
@@ -282,3 +284,37 @@ def test_a_public_badge_page_offers_baked_downloads_a_private_one_does_not(
         baked = service.client.get(f"{page}?format={kind}")
         assert baked.status_code == 200
         assert verify(baked.content, fetcher=service.fetcher()).verified
+
+
+# ------------------------------------------------------------------ untrusted wallet input
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                     lambda kids: st.lists(kids, max_size=4)
+                     | st.dictionaries(st.text(max_size=12), kids, max_size=4), max_leaves=20)
+_KEYS = st.sampled_from(["verifiablePresentation", "proofs", "proof", "jwt", "holder",
+                         "credential_configuration_id", "@context", "type", "challenge"])
+_BODIES = st.dictionaries(_KEYS, _JSON, max_size=4) | _JSON
+
+
+@pytest.mark.fuzz
+@settings(max_examples=60, deadline=None, suppress_health_check=[
+    HealthCheck.function_scoped_fixture])
+@given(body=_BODIES, form=st.dictionaries(st.text(max_size=20), st.text(max_size=30),
+                                          max_size=4))
+def test_wallet_endpoints_answer_any_input_with_a_4xx_never_a_crash(
+        service: Service, body: Any, form: dict[str, str]) -> None:
+    _, claim = service.claim()
+    exchange, _ = _page_links(service, claim)
+    for path, kwargs in [(service.local(exchange), {"json": body}),
+                         ("/oid4vci/credential", {"json": body,
+                                                  "headers": {"Authorization": "Bearer x"}}),
+                         ("/oid4vci/token", {"data": form})]:
+        answer = service.client.post(path, **kwargs)
+        assert answer.status_code < 500, (path, answer.text)
+        if answer.status_code >= 400:
+            assert "error" in answer.json()
+    # the live claim survived all of it
+    assert service.client.get(claim).status_code == 200

@@ -388,6 +388,9 @@ def deliver(
     smtp_user: Annotated[str | None, typer.Option(
         help="SMTP user (password from env MCBADGE_SMTP_PASSWORD).")] = None,
     days: Annotated[int, typer.Option(min=1, help="Days a claim link works.")] = 30,
+    templates: Annotated[Path | None, typer.Option(
+        help="A folder with claim.txt / claim.html replacing the email templates.",
+        exists=True, file_okay=False)] = None,
     as_json: AsJson = False,
 ) -> None:
     """Email each credential's recipient a single-use claim link (logged in the ledger)."""
@@ -397,7 +400,7 @@ def deliver(
     from mcbadge.issuing import Issuer
 
     deliveries = Deliveries(Issuer.open(issuer), base_url=base_url,
-                            ttl=timedelta(days=days))
+                            ttl=timedelta(days=days), templates=templates)
     settings = _smtp(smtp_host, smtp_port, sender, starttls, smtp_user)
     outcomes = {cid: deliveries.send(cid, settings) for cid in credential}
     if as_json:

@@ -22,13 +22,17 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import secrets
 import smtplib
 import ssl
+import string
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from mcbadge._private.store import SideTables
@@ -74,15 +78,22 @@ class Deliveries:
     """Claim links and email delivery for one issuer workspace."""
 
     def __init__(self, issuer: Issuer, *, base_url: str,
-                 ttl: timedelta = timedelta(days=30), fetcher: Any = None) -> None:
+                 ttl: timedelta = timedelta(days=30), fetcher: Any = None,
+                 templates: str | os.PathLike[str] | None = None) -> None:
         if not base_url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise IssuingError("claim links need an https base URL", "WORKSPACE_ERROR")
         self.issuer = issuer
         self.base_url = base_url.rstrip("/")
         self.ttl = ttl
+        self.templates = Path(templates) if templates is not None else None
+        """A folder whose ``claim.txt`` / ``claim.html`` replace the package's email
+        templates (either or both)."""
         self.fetcher = fetcher
         """The fetcher badge pages verify with (default: mcbadge's guarded one)."""
         self._tables = SideTables(issuer.path / "ledger.sqlite3", _SCHEMA)
+        self.rate_limit: tuple[int, float] = (20, 600.0)
+        """Failed claim, badge-page and wallet attempts allowed per client address and per
+        token, and the window (seconds), in the server that serves these pages."""
         self.wallets = Wallets(self)
         """Delivery to wallets: the VC-API exchange and the OID4VCI offer of a claim."""
 
@@ -143,25 +154,45 @@ class Deliveries:
         return badge
 
     def message(self, credential_id: str, link: str, sender: str) -> EmailMessage:
-        """The email: text and HTML, the badge's name, the link, the expiry."""
+        """The email, from the templates ``claim.txt`` (its first line ``Subject: ...``)
+        and ``claim.html`` (``string.Template``: ``$badge``, ``$issuer``, ``$link``,
+        ``$days``, ``$recipient``; HTML-escaped in the HTML part): the package's own, or
+        those in ``templates`` given to :class:`Deliveries`."""
         record = self.issuer.record(credential_id)
         if record is None or record.document is None:
             raise IssuingError(f"{credential_id} is not an issued credential", "NOT_FOUND")
         badge = json.loads(record.document)
-        name = badge.get("name") or "a badge"
-        days = self.ttl.days
-        text = (f"Congratulations: {self.issuer.profile.name} awarded you {name}.\n\n"
-                f"Claim it here (the link works once, for {days} days):\n{link}\n")
+        name = badge.get("name")
+        values = {"badge": name if isinstance(name, str) else "a badge",
+                  "issuer": self.issuer.profile.name or "Your issuer", "link": link,
+                  "days": str(self.ttl.days), "recipient": record.recipient}
+        text_template, html_template = self._templates()
+        try:
+            text = text_template.substitute(values)
+            body = html_template.substitute({k: html.escape(v) for k, v in values.items()})
+        except (KeyError, ValueError) as exc:
+            raise IssuingError(f"an email template names an unknown or bad placeholder: "
+                               f"{exc}", "WORKSPACE_ERROR") from None
+        subject, _, rest = text.partition("\n")
+        if not subject.startswith("Subject:"):
+            raise IssuingError("claim.txt must start with a 'Subject: ...' line",
+                               "WORKSPACE_ERROR")
         msg = EmailMessage()
-        msg["Subject"] = f"You earned {name}"
+        msg["Subject"] = subject.removeprefix("Subject:").strip()
         msg["From"] = sender
         msg["To"] = record.recipient
-        msg.set_content(text)
-        msg.add_alternative(
-            f"<p>Congratulations: {html.escape(self.issuer.profile.name or '')} awarded you "
-            f"<strong>{html.escape(str(name))}</strong>.</p><p><a href=\"{html.escape(link)}\">"
-            f"Claim your badge</a> (the link works once, for {days} days).</p>", subtype="html")
+        msg.set_content(rest.lstrip("\n"))
+        msg.add_alternative(body, subtype="html")
         return msg
+
+    def _templates(self) -> tuple[string.Template, string.Template]:
+        def read(name: str) -> str:
+            if self.templates is not None and (self.templates / name).is_file():
+                return (self.templates / name).read_text("utf-8")
+            return resources.files("mcbadge.delivery").joinpath("templates", name).read_text(
+                "utf-8")
+
+        return string.Template(read("claim.txt")), string.Template(read("claim.html"))
 
     def send(self, credential_id: str, smtp: SmtpSettings, *, retries: int = 3,
              backoff: float = 1.0) -> str:

@@ -112,6 +112,20 @@ def _badge(result: VerificationResult) -> dict[str, Any] | None:
     }
 
 
+def _as_text(source: str | bytes) -> str:
+    """What "verify again" sends back: the pasted text, an uploaded file's text, or the
+    credential a baked image carries ("" when there is none to resend)."""
+    if isinstance(source, str):
+        return source
+    from mcbadge.baking import extract, image_kind
+    from mcbadge.errors import MCBadgeError
+
+    try:
+        return extract(source) if image_kind(source) else source.decode("utf-8")
+    except (MCBadgeError, UnicodeDecodeError):
+        return ""
+
+
 def report(result: VerificationResult) -> dict[str, Any]:
     """What the page shows for one verification."""
     plain = []
@@ -183,15 +197,19 @@ def add_pages(routes: list[Any], *, fetcher: Fetcher, policy: Policy | None,
                 return html(413, token, error="That upload is larger than 2 MiB.")
         elif isinstance(text, str) and text.strip():
             source = text.strip()
+        again: dict[str, str] = {}
         if source is not None:
             result = await run_in_threadpool(verify, source, now=now, fetcher=fetcher,
                                              policy=policy)
+            again = {"text": _as_text(source)}
         elif isinstance(url, str) and url.strip():
             result = await run_in_threadpool(verify_url, url.strip(), fetcher=fetcher,
                                              now=now, policy=policy)
+            again = {"url": url.strip()}
         else:
             return html(400, token, error="Paste a badge, upload one, or give its address.")
-        return html(200, token, report=report(result))
+        return html(200, token, report=report(result),
+                    again={k: v for k, v in again.items() if v})
 
     async def stylesheet(request: Request) -> Response:
         return Response(css, 200, media_type="text/css",
@@ -205,26 +223,32 @@ def add_pages(routes: list[Any], *, fetcher: Fetcher, policy: Policy | None,
 
 
 class _Limiter:
-    """At most ``limit`` failed claims per client address in ``window`` seconds."""
+    """At most ``limit`` failed attempts in ``window`` seconds per key: the client's address,
+    and the claim token tried (so neither many tokens from one address nor one token from
+    many addresses gets far)."""
 
     def __init__(self, limit: int = 20, window: float = 600.0) -> None:
         self.limit, self.window = limit, window
         self._failures: dict[str, list[float]] = {}
 
-    def blocked(self, who: str) -> bool:
+    def blocked(self, *keys: str) -> bool:
         import time
 
         now = time.monotonic()
-        recent = [t for t in self._failures.get(who, []) if now - t < self.window]
-        self._failures[who] = recent
+        out = False
+        for key in keys:
+            recent = [t for t in self._failures.get(key, []) if now - t < self.window]
+            self._failures[key] = recent
+            out = out or len(recent) >= self.limit
         if len(self._failures) > 10_000:  # bounded memory
-            self._failures = {who: recent}
-        return len(recent) >= self.limit
+            self._failures = {k: self._failures[k] for k in keys}
+        return out
 
-    def failed(self, who: str) -> None:
+    def failed(self, *keys: str) -> None:
         import time
 
-        self._failures.setdefault(who, []).append(time.monotonic())
+        for key in keys:
+            self._failures.setdefault(key, []).append(time.monotonic())
 
 
 def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
@@ -236,7 +260,7 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
     from mcbadge.errors import IssuingError
 
     page = env.get_template("claim.html")
-    limiter = _Limiter()
+    limiter = _Limiter(*getattr(deliveries, "rate_limit", (20, 600.0)))
 
     def downloadable(badge: dict[str, Any], what: str) -> Response:
         """The badge as a download: its JSON, or baked into a PNG or SVG."""
@@ -272,19 +296,23 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
         out.set_cookie(CSRF_COOKIE, csrf, httponly=True, samesite="strict", path="/claim")
         return out
 
-    def client_of(request: Request) -> str:
-        return request.client.host if request.client else "?"
+    def keys_of(request: Request, token: Any) -> tuple[str, ...]:
+        """The rate-limit keys of a request: its address and the token it tries."""
+        address = request.client.host if request.client else "?"
+        if isinstance(token, str) and token:
+            return address, "token:" + token[:64]
+        return (address,)
 
     async def show(request: Request) -> Response:
         token = request.path_params["token"]
         csrf = secrets.token_urlsafe(24)
-        who = client_of(request)
-        if limiter.blocked(who):
+        who = keys_of(request, token)
+        if limiter.blocked(*who):
             return render(429, "", csrf, error="Too many attempts; try again later.")
         try:
             badge = await run_in_threadpool(deliveries.peek, token)
         except IssuingError as exc:
-            limiter.failed(who)
+            limiter.failed(*who)
             return render(404, "", csrf, error=exc.message)
         issuer = badge.get("issuer")
         name = issuer.get("name") if isinstance(issuer, Mapping) else issuer
@@ -296,8 +324,8 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
 
     async def download(request: Request) -> Response:
         token = request.path_params["token"]
-        who = client_of(request)
-        if limiter.blocked(who):
+        who = keys_of(request, token)
+        if limiter.blocked(*who):
             return render(429, "", secrets.token_urlsafe(24),
                           error="Too many attempts; try again later.")
         form = await request.form(max_files=0, max_fields=3)
@@ -308,7 +336,7 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
         try:
             badge = await run_in_threadpool(deliveries.redeem, token)
         except IssuingError as exc:
-            limiter.failed(who)
+            limiter.failed(*who)
             return render(404, "", secrets.token_urlsafe(24), error=exc.message)
         return downloadable(badge, str(form.get("what") or "json"))
 
@@ -322,13 +350,13 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
         cid = "urn:uuid:" + request.path_params["uuid"]
         wanted = request.query_params.get("format")
         token = request.query_params.get("claim")
-        who = client_of(request)
-        if limiter.blocked(who):
+        who = keys_of(request, token)
+        if limiter.blocked(*who):
             return HTMLResponse("Too many attempts", 429, headers=SECURITY_HEADERS)
         try:
             doc = await run_in_threadpool(deliveries.page_badge, cid, token)
         except IssuingError:
-            limiter.failed(who)
+            limiter.failed(*who)
             return HTMLResponse("<!doctype html><title>Not found</title><p>This badge page "
                                 "is private or does not exist.</p>", 404,
                                 headers=SECURITY_HEADERS)
@@ -362,12 +390,12 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
         from starlette.responses import RedirectResponse
 
         uuid = request.path_params["uuid"]
-        who = client_of(request)
-        if limiter.blocked(who):
-            return HTMLResponse("Too many attempts", 429, headers=SECURITY_HEADERS)
         form = await request.form(max_files=0, max_fields=3)
         sent, cookie = form.get("csrf"), request.cookies.get(CSRF_COOKIE, "")
         token, wanted = form.get("claim"), form.get("public")
+        who = keys_of(request, token)
+        if limiter.blocked(*who):
+            return HTMLResponse("Too many attempts", 429, headers=SECURITY_HEADERS)
         if not (isinstance(sent, str) and cookie and hmac.compare_digest(sent, cookie)):
             return HTMLResponse("The page expired; open it again.", 403,
                                 headers=SECURITY_HEADERS)
@@ -377,7 +405,7 @@ def _add_claims(routes: list[Any], env: Any, deliveries: Any) -> None:
                     (await run_in_threadpool(deliveries.peek, token)).get("id") != cid:
                 raise IssuingError("not this badge's claim", "CLAIM_INVALID")
         except IssuingError:
-            limiter.failed(who)
+            limiter.failed(*who)
             return HTMLResponse("Only the earner (with the claim link) can change this.",
                                 403, headers=SECURITY_HEADERS)
         await run_in_threadpool(deliveries.set_public, cid, wanted == "1")
