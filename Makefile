@@ -40,18 +40,22 @@ test-min:
 	  tests/test_cli_verify.py tests/test_cli_documents.py tests/test_cli_issue.py
 
 # Debian packages the tests use when they can: chromium (the browser tests, driven by
-# Playwright). Installed with apt-get when running as root; otherwise those tests skip and
-# say why.
+# Playwright) and postgresql (the PostgreSQL ledger's tests start a throwaway server of
+# their own; the package's own cluster is not used). Installed with apt-get when running as
+# root; otherwise those tests skip and say why.
 export DEBIAN_FRONTEND := noninteractive
+SYSTEM_PACKAGES := $(if $(wildcard /usr/bin/chromium),,chromium) \
+                   $(if $(wildcard /usr/lib/postgresql/*/bin/initdb),,postgresql)
 system:
-	@if [ -x /usr/bin/chromium ]; then :; \
+	@if [ -z "$(strip $(SYSTEM_PACKAGES))" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	  echo "installing Debian's chromium for the browser tests"; \
-	  apt-get install -y -q chromium >/dev/null 2>&1 || \
-	  { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; } || \
-	  echo "chromium could not be installed: the browser tests will be skipped"; \
-	else echo "no /usr/bin/chromium and not root: the browser tests will be skipped" \
-	  "(apt-get install chromium)"; fi
+	  echo "installing Debian's $(strip $(SYSTEM_PACKAGES)) for the tests"; \
+	  apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null 2>&1 && \
+	    apt-get install -y -q $(SYSTEM_PACKAGES) >/dev/null 2>&1; } || \
+	  echo "could not install $(strip $(SYSTEM_PACKAGES)): the tests needing them will skip"; \
+	else echo "not root: no apt-get install of $(strip $(SYSTEM_PACKAGES));" \
+	  "the tests needing them will skip (and say why)"; fi
 
 # The screenshots docs/web.md shows, taken by the browser tests.
 screenshots: $(STAMP) system

@@ -61,3 +61,24 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     monkeypatch.setattr(socket.socket, "connect_ex", guarded_connect_ex)
     monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Any:
+    """A real PostgreSQL server on loopback for the session (skips, saying why, where there
+    is none)."""
+    from tests.pg_server import postgres_cluster, unavailable
+
+    why = unavailable()
+    if why is not None:
+        pytest.skip(why)
+    with postgres_cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A fresh database on the session's PostgreSQL server."""
+    from tests.pg_server import new_database
+
+    return new_database(postgres_server)

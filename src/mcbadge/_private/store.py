@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 
 class SideTables:
@@ -46,6 +47,18 @@ class SideTables:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+def side_tables(issuer: Any, schema: str, *, timeout: float = 60.0) -> Any:
+    """The side tables of ``issuer``'s workspace, wherever its ledger is: the SQLite file,
+    or the PostgreSQL database of a :class:`~mcbadge.issuing.PostgresLedger` (its pool;
+    the SQL is translated, writers serialised by an advisory lock)."""
+    pool = getattr(issuer.ledger, "pool", None)
+    if pool is not None:
+        from mcbadge._private.pg import PgSideTables
+
+        return PgSideTables(pool, schema)
+    return SideTables(issuer.path / "ledger.sqlite3", schema, timeout=timeout)
 
 
 class UsesSideTables:

@@ -35,8 +35,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from mcbadge._private.store import SideTables
-from mcbadge.delivery._wallet import WalletError, WalletOffer, Wallets
+from mcbadge._private.store import side_tables
+from mcbadge.delivery._wallet import WALLET_SCHEMA, WalletError, WalletOffer, Wallets
 from mcbadge.errors import IssuingError
 from mcbadge.issuing import Issuer
 from mcbadge.issuing._ledger import utc_now
@@ -90,7 +90,7 @@ class Deliveries:
         templates (either or both)."""
         self.fetcher = fetcher
         """The fetcher badge pages verify with (default: mcbadge's guarded one)."""
-        self._tables = SideTables(issuer.path / "ledger.sqlite3", _SCHEMA)
+        self._tables = side_tables(issuer, _SCHEMA + WALLET_SCHEMA)
         self.rate_limit: tuple[int, float] = (20, 600.0)
         """Failed claim, badge-page and wallet attempts allowed per client address and per
         token, and the window (seconds), in the server that serves these pages."""
@@ -235,7 +235,8 @@ class Deliveries:
             raise IssuingError(f"{credential_id} is not a credential of this issuer",
                                "NOT_FOUND")
         with self._tables.tx() as db:
-            db.execute("INSERT INTO delivery_pages VALUES (?, ?, ?) ON CONFLICT DO UPDATE "
+            db.execute("INSERT INTO delivery_pages VALUES (?, ?, ?) ON CONFLICT "
+                       "(credential_id) DO UPDATE "
                        "SET public = excluded.public, changed_at = excluded.changed_at",
                        (credential_id, int(public), utc_now()))
 

@@ -81,8 +81,7 @@ class Wallets:
     """The wallet side of :class:`~mcbadge.delivery.Deliveries` (``deliveries.wallets``)."""
 
     def __init__(self, deliveries: Deliveries) -> None:
-        self.d = deliveries
-        deliveries._tables.db().executescript(WALLET_SCHEMA)
+        self.d = deliveries  # its tables hold WALLET_SCHEMA's too
 
     @property
     def issuer_url(self) -> str:

@@ -18,7 +18,8 @@ summary = issuer.issue_many(achievement, "roster.csv", out="badges/")   # resuma
 ```
 
 Every credential and every status change is committed to the ledger (SQLite,
-``ledger.sqlite3`` in the workspace) before the call returns.
+``ledger.sqlite3`` in the workspace, or PostgreSQL: ``Issuer.create(..., ledger=
+"postgresql://...")``, :class:`PostgresLedger`) before the call returns.
 """
 
 from __future__ import annotations
@@ -38,6 +39,20 @@ from mcbadge.issuing._ledger import (
 )
 from mcbadge.issuing._roster import RosterFormat, RosterRow, RowError, parse_row, read_roster
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from mcbadge.issuing._postgres import PostgresLedger
+
+
+def __getattr__(name: str) -> object:
+    """``PostgresLedger`` is imported on first use (it needs the ``postgresql`` extra)."""
+    if name == "PostgresLedger":
+        from mcbadge.issuing._postgres import PostgresLedger
+
+        return PostgresLedger
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "SCHEMA_VERSION",
     "BulkSummary",
@@ -45,6 +60,7 @@ __all__ = [
     "Ledger",
     "LedgerRecord",
     "ListUrl",
+    "PostgresLedger",
     "Progress",
     "Reservation",
     "RosterFormat",

@@ -200,13 +200,24 @@ class Issuer:
         key: Ed25519Key | JwtKey | None = None,
         embedded_key: bool = False,
         key_type: str = "ed25519",
+        ledger: str | None = None,
     ) -> Issuer:
         """Make a new workspace at ``path`` (a new or empty folder) with a new key.
 
         ``key_type``: ``ed25519`` (default; suite ``eddsa-rdfc-2022``), ``p256`` or ``p384``
         (suite ``ecdsa-rdfc-2019``; ``ecdsa-jcs-2019`` too, and ``ecdsa-sd-2023`` with
-        P-256). ``suite`` must fit the key."""
+        P-256). ``suite`` must fit the key.
+
+        ``ledger``: a ``postgresql://`` URL to keep the ledger (and the programs', stacks'
+        and deliveries' tables) in PostgreSQL, shared by several app servers; the default
+        is the embedded SQLite file. The URL is stored without its password (give that to
+        libpq: ``PGPASSWORD``, ``~/.pgpass``, or the whole URL in ``MCBADGE_LEDGER``)."""
+        from mcbadge._private.pg_url import is_postgres_url, strip_password
+
         root = Path(path)
+        if ledger is not None and not is_postgres_url(ledger):
+            raise IssuingError("ledger is a postgresql:// URL (or None: the SQLite file)",
+                               "WORKSPACE_ERROR")
         if root.exists() and (not root.is_dir() or any(root.iterdir())):
             raise IssuingError(
                 f"{root} already exists and is not an empty folder; open it with "
@@ -263,13 +274,17 @@ class Issuer:
             "statusListSize": status_list_size,
             "created": utc_now(),
         }
+        if ledger is not None:
+            config["ledger"] = strip_password(ledger)
+            _open_store(config, root, ledger).close()  # reachable, empty or ours: now
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(root, 0o700)  # the ledger holds recipients' addresses
         (root / "keys").mkdir(mode=0o700, exist_ok=True)
         os.chmod(root / "keys", 0o700)
         save_key(key, root / KEY_FILE)
         _write_json(root / CONFIG, config)
-        SQLiteLedger(root / LEDGER_FILE, create=True).close()
+        if ledger is None:
+            SQLiteLedger(root / LEDGER_FILE, create=True).close()
         return cls.open(root)
 
     @classmethod
@@ -314,7 +329,7 @@ class Issuer:
         if ledger is None:
             _tighten(root)
         store = (ledger(list_url, size) if ledger is not None else
-                 SQLiteLedger(root / LEDGER_FILE, list_url=list_url, list_size=size))
+                 _open_store(config, root, None, list_url))
         return cls(root, config, key, store)
 
     def close(self) -> None:
@@ -667,6 +682,27 @@ def _publish(root: Path, url: str, doc: Any) -> Path:
                            "unchanged: free the space and publish again)",
                            "OUTPUT_ERROR") from None
     return target
+
+
+def _open_store(config: Mapping[str, Any], root: Path, url: str | None,
+                list_url: ListUrl | None = None) -> Ledger:
+    """The workspace's ledger: PostgreSQL when its config names one (``MCBADGE_LEDGER``,
+    when set, gives the full URL, password included), else the SQLite file."""
+    configured = config.get("ledger")
+    if url is None and configured:
+        url = os.environ.get("MCBADGE_LEDGER") or str(configured)
+        from mcbadge._private.pg_url import is_postgres_url, same_database
+
+        if not is_postgres_url(url) or not same_database(url, str(configured)):
+            raise IssuingError(f"MCBADGE_LEDGER names another database than the workspace's "
+                               f"ledger ({configured})", "WORKSPACE_ERROR")
+    if url is None:
+        return SQLiteLedger(root / LEDGER_FILE, list_url=list_url,
+                            list_size=int(config["statusListSize"]))
+    from mcbadge.issuing._postgres import PostgresLedger
+
+    return PostgresLedger(url, list_url=list_url, list_size=int(config["statusListSize"]),
+                          owner=str(config["id"]))
 
 
 def _tighten(root: Path) -> None:

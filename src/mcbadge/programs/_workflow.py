@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mcbadge._private.store import SideTables, UsesSideTables
+from mcbadge._private.store import UsesSideTables, side_tables
 from mcbadge.errors import ProgramError
 from mcbadge.issuing import Issuer
 from mcbadge.issuing._ledger import utc_now
@@ -165,7 +165,7 @@ class Programs(UsesSideTables):
         self.path = issuer.path / "ledger.sqlite3"
         self.artifacts_dir = issuer.path / "artifacts"
         self._local = threading.local()
-        self._tables = SideTables(self.path, _SCHEMA, timeout=timeout)
+        self._tables = side_tables(issuer, _SCHEMA, timeout=timeout)
 
     # -- storage ---------------------------------------------------------------------
 
@@ -573,8 +573,9 @@ class Programs(UsesSideTables):
                 raise ProgramError(f"{who} has no submission", "NOT_FOUND")
             sub = self._row(db, row[0])
             self._move(db, sub.id, sub.state, "unlock", actor, role, reason)
-            db.execute("INSERT INTO program_unlocks VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET "
-                       "extra = extra + 1", (program_id, who))
+            db.execute("INSERT INTO program_unlocks VALUES (?, ?, 1) ON CONFLICT (program_id, "
+                       "educator) DO UPDATE SET "
+                       "extra = program_unlocks.extra + 1", (program_id, who))
         return self.submission(row[0])
 
     def feedback(self, submission_id: str) -> dict[str, str]:

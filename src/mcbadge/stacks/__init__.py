@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from mcbadge._private.store import SideTables, UsesSideTables
+from mcbadge._private.store import UsesSideTables, side_tables
 from mcbadge.errors import ProgramError
 from mcbadge.issuing import Issuer
 from mcbadge.issuing._build import Recipient, achievement_json
@@ -113,7 +113,7 @@ class Stacks(UsesSideTables):
     def __init__(self, issuer: Issuer, *, timeout: float = 60.0) -> None:
         self.issuer = issuer
         self.path = issuer.path / "ledger.sqlite3"
-        self._tables = SideTables(self.path, _SCHEMA, timeout=timeout)
+        self._tables = side_tables(issuer, _SCHEMA, timeout=timeout)
 
     def define(self, stack: Stack) -> Stack:
         text = json.dumps(stack.to_json(), sort_keys=True)
@@ -223,7 +223,8 @@ class Stacks(UsesSideTables):
             badge = self.issuer.issue(stack.achievement, recipient, evidence=evidence,
                                       idempotency_key=f"stack:{stack.id}:{who}")
             with self._tx() as db:
-                db.execute("INSERT OR IGNORE INTO stack_awards VALUES (?, ?, ?, ?, ?)",
+                db.execute("INSERT INTO stack_awards VALUES (?, ?, ?, ?, ?) "
+                           "ON CONFLICT DO NOTHING",
                            (stack.id, who, badge["id"], json.dumps(progress.held),
                             utc_now()))
             issued.append(dict(badge))
