@@ -56,6 +56,11 @@ def init(
     status_base_url: Annotated[str | None, typer.Option(
         "--status-base-url", help="Where the status lists are hosted (default URL/status).")]
         = None,
+    ledger: Annotated[str | None, typer.Option(
+        "--ledger", envvar="MCBADGE_LEDGER", metavar="postgresql://USER@HOST/DB",
+        help="Keep the ledger in PostgreSQL (several app servers, one ledger); default: "
+        "the embedded SQLite file. The password is not stored: give it to libpq "
+        "(PGPASSWORD, ~/.pgpass) or keep the whole URL in MCBADGE_LEDGER.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
         = False,
 ) -> None:
@@ -66,7 +71,7 @@ def init(
         directory, name=name, url=url, did_web=did_web, profile_url=profile_url,
         embedded_key=embedded_key,
         description=description, email=email, suite=suite, status_base_url=status_base_url,
-        key_type=key_type,
+        key_type=key_type, ledger=ledger or None,
     )
     if as_json:
         typer.echo(json.dumps({
@@ -476,6 +481,35 @@ def _sqlite_ledger(issuer_dir: Path) -> Any:
     return SQLiteLedger(issuer_dir / LEDGER_FILE)
 
 
+def _workspace_ledger(issuer_dir: Path) -> Any:
+    """The workspace's ledger, SQLite or PostgreSQL, opened as the issuer opens it."""
+    from mcbadge.issuing import Issuer
+
+    return Issuer.open(issuer_dir).ledger
+
+
+@ledger_app.command("migrate")
+def ledger_migrate(
+    issuer_dir: IssuerDir,
+    to: Annotated[str, typer.Option("--to", metavar="postgresql://USER@HOST/DB",
+                                    help="An empty PostgreSQL database.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Copy the SQLite ledger (with the programs', stacks' and deliveries' tables) into
+    PostgreSQL, check every table's row count and digest, then switch the workspace to it."""
+    from mcbadge._private.pg_url import redact
+    from mcbadge.issuing._migrate import migrate_to_postgres
+
+    report = migrate_to_postgres(issuer_dir, to)
+    if as_json:
+        typer.echo(json.dumps({"ledger": redact(to), "tables": report}, indent=2))
+        return
+    for table, facts in report.items():
+        typer.echo(f"{table:22} {facts['rows']:>9} rows  sha256-sum {facts['sha256'][:16]}...")
+    note(f"copied and checked; {issuer_dir} now keeps its ledger in {redact(to)} (the SQLite "
+         "file is kept as ledger-before-postgresql.sqlite3)")
+
+
 @ledger_app.command("backup")
 def ledger_backup(
     issuer_dir: IssuerDir,
@@ -501,8 +535,9 @@ def ledger_check(
     issuer_dir: IssuerDir,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Check the ledger in full (SQLite integrity check, foreign keys); exit 1 if damaged."""
-    with _sqlite_ledger(issuer_dir) as store:
+    """Check the ledger in full (SQLite integrity check, foreign keys; PostgreSQL: the
+    counts and orphan entries); exit 1 if damaged."""
+    with _workspace_ledger(issuer_dir) as store:
         report = store.check()
     if as_json:
         typer.echo(json.dumps(report))

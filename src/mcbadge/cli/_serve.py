@@ -47,6 +47,9 @@ def serve(
     allow_private_network: Annotated[bool, typer.Option(
         "--allow-private-network", help="Allow fetches from private and loopback addresses.")
     ] = False,
+    workers: Annotated[int, typer.Option(
+        min=1, help="Worker processes (each opens the workspace; with a PostgreSQL ledger "
+                    "several servers may run, too).")] = 1,
 ) -> None:
     """Serve the VC-API: issue, status, verify credentials and presentations, and the
     issuer's status lists and key documents (needs the server extra)."""
@@ -89,9 +92,6 @@ def serve(
         from mcbadge.delivery import Deliveries
 
         deliveries = Deliveries(workspace, base_url=public_url)
-    application = create_app(issuer=workspace, loader=loader, deliveries=deliveries,
-                             fetcher=Fetcher(allow_private=allow_private_network),
-                             token=token, unsafe_no_auth=open_issuing)
     try:
         import uvicorn
     except ImportError:
@@ -99,6 +99,23 @@ def serve(
     import logging
 
     logging.basicConfig(level=log_level.upper(), format="%(name)s: %(message)s")
-    uvicorn.run(application, host=host, port=port, log_level=log_level,
-                ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
-                ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None)
+    tls = {"ssl_certfile": str(ssl_certfile) if ssl_certfile else None,
+           "ssl_keyfile": str(ssl_keyfile) if ssl_keyfile else None}
+    if workers > 1:  # each worker process builds the same app from these settings
+        import json
+
+        from mcbadge.server._factory import SETTINGS_ENV
+
+        if workspace is not None:
+            workspace.close()
+        os.environ[SETTINGS_ENV] = json.dumps({
+            "issuer": str(issuer) if issuer is not None else None, "token": token,
+            "unsafe_no_auth": open_issuing, "public_url": public_url,
+            "context": context or [], "allow_private_network": allow_private_network})
+        uvicorn.run("mcbadge.server._factory:app_from_env", factory=True, workers=workers,
+                    host=host, port=port, log_level=log_level, **tls)  # type: ignore[arg-type]
+        return
+    application = create_app(issuer=workspace, loader=loader, deliveries=deliveries,
+                             fetcher=Fetcher(allow_private=allow_private_network),
+                             token=token, unsafe_no_auth=open_issuing)
+    uvicorn.run(application, host=host, port=port, log_level=log_level, **tls)  # type: ignore[arg-type]
