@@ -274,3 +274,85 @@ def test_a_writer_killed_mid_transaction_leaves_no_partial_row(tmp_path: Path,
         issuer.issue(ACHIEVEMENT, f"b{i}@district.example", idempotency_key=f"bulk-{i}")
     assert issuer.ledger.count() == 402 and issuer.ledger.count("reserved") == 0
     issuer.close()
+
+
+def test_serve_with_two_workers_on_one_postgresql_ledger(tmp_path: Path,
+                                                         postgres_url: str) -> None:
+    """`mcbadge serve --workers 2` (two processes, one ledger): concurrent issue, verify and
+    status requests; every issue recorded once, revocations seen by both workers."""
+    import socket
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    ws = tmp_path / "ws"
+    issuer = _workspace(ws, postgres_url)
+    issuer_id = issuer.id
+    issuer.close()
+    (tmp_path / "token").write_text("t0ken-for-tests")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "mcbadge", "serve", "-i", str(ws),
+                               "--port", str(port), "--workers", "2", "--token-file",
+                               str(tmp_path / "token")], cwd=REPO,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    auth = {"Authorization": "Bearer t0ken-for-tests"}
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/verify", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.2)
+
+        signed_by_id: dict[str, Any] = {}
+
+        def one(i: int) -> tuple[str, int, int, int]:
+            with httpx.Client(base_url=base, timeout=60) as client:
+                vc = {"@context": ["https://www.w3.org/ns/credentials/v2"],
+                      "type": ["VerifiableCredential"], "issuer": issuer_id,
+                      "credentialSubject": {"id": f"did:example:learner-{i}"}}
+                made = client.post("/credentials/issue", headers=auth,
+                                   json={"credential": vc})
+                signed = made.json()["verifiableCredential"]
+                checked = client.post("/credentials/verify",
+                                      json={"verifiableCredential": signed})
+                status = 200
+                if i % 5 == 0:
+                    status = client.post("/credentials/status", headers=auth, json={
+                        "credentialId": signed["id"],
+                        "credentialStatus": [{"type": "BitstringStatusListEntry",
+                                              "status": "revoked"}]}).status_code
+                signed_by_id[signed["id"]] = signed
+                return signed["id"], made.status_code, checked.status_code, status
+
+        with ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(one, range(120)))
+        assert {(m, c, s) for _, m, c, s in results} == {(201, 200, 200)}
+        # a revoked credential fails verification at either worker (they share the ledger)
+        with httpx.Client(base_url=base, timeout=60) as client:
+            revoked = [cid for cid, *_ in results[::5]]
+            assert client.post("/credentials/status", headers=auth, json={
+                "credentialId": revoked[0], "credentialStatus": [
+                    {"type": "BitstringStatusListEntry", "status": "revoked"}]}
+                ).json()["changed"] is False
+        for cid in revoked[:6]:  # fresh connections: both workers answer some of these
+            answer = httpx.post(base + "/credentials/verify", timeout=60,
+                                json={"verifiableCredential": signed_by_id[cid]})
+            assert answer.status_code == 400 and "CREDENTIAL_REVOKED" in answer.text
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(30)
+    issuer = Issuer.open(ws)
+    records = list(issuer.ledger.records(state=None))
+    assert len(records) == 120 and all(r.issued for r in records)
+    assert sum(r.revoked for r in records) == 24
+    places = [(s.list_url, s.index) for r in records for s in r.statuses]
+    assert len(set(places)) == len(places)
+    issuer.close()

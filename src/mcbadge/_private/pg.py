@@ -132,10 +132,9 @@ class Pool:
     def transaction(self, lock: int | None = None) -> Iterator[Connection]:
         """A transaction on a pooled connection; ``lock``: an advisory lock taken first."""
         with self.connection() as conn, conn.transaction():
-            if lock is not None:
-                conn.execute("SELECT set_config('lock_timeout', %s, true)",
-                             (f"{int(self.timeout)}s",))
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+            if lock is not None:  # one round trip: the wait is bounded, then the lock
+                conn.execute("SELECT set_config('lock_timeout', %s, true), "
+                             "pg_advisory_xact_lock(%s)", (f"{int(self.timeout)}s", lock))
             yield Connection(conn)
 
     def close(self) -> None:
