@@ -1,4 +1,4 @@
-"""A real uvicorn server on loopback for an ASGI app, for tests."""
+"""Real servers on loopback for tests: uvicorn for an ASGI app, aiosmtpd for email."""
 
 from __future__ import annotations
 
@@ -31,3 +31,33 @@ def asgi_on_loopback(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+class SmtpInbox:
+    """What a loopback SMTP server (aiosmtpd) received, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import email
+
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@contextmanager
+def smtp_on_loopback() -> Iterator[tuple[SmtpInbox, int]]:
+    """An SMTP server on 127.0.0.1 (a free port) while the block runs: (inbox, port)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SmtpInbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()

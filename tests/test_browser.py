@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import base64
 import copy
-import email
 import json
 import os
 import re
-import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,14 +25,13 @@ pytest.importorskip("playwright.sync_api", reason="the playwright package is not
 pytest.importorskip("aiosmtpd")
 pytest.importorskip("jinja2")
 
-from aiosmtpd.controller import Controller
 from playwright import sync_api
 
 from mcbadge.delivery import Deliveries, SmtpSettings
 from mcbadge.issuing import Issuer
 from mcbadge.resolve import Fetcher
 from mcbadge.server import create_app
-from tests.servers import asgi_on_loopback
+from tests.servers import SmtpInbox, asgi_on_loopback, smtp_on_loopback
 
 CHROMIUM = os.environ.get("MCBADGE_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("MCBADGE_SCREENSHOTS")
@@ -57,15 +54,6 @@ if not Path(CHROMIUM).exists():
                 "chromium; or set MCBADGE_CHROMIUM)", allow_module_level=True)
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with sync_api.sync_playwright() as p:
@@ -79,7 +67,7 @@ def browser() -> Iterator[Any]:
 
 class Site:
     def __init__(self, base: str, issuer: Issuer, deliveries: Deliveries,
-                 badges: dict[str, dict[str, Any]], inbox: _Inbox, smtp_port: int) -> None:
+                 badges: dict[str, dict[str, Any]], inbox: SmtpInbox, smtp_port: int) -> None:
         self.base, self.issuer, self.deliveries = base, issuer, deliveries
         self.badges, self.inbox, self.smtp_port = badges, inbox, smtp_port
 
@@ -103,17 +91,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     badges["tampered"] = tampered
     fetcher = Fetcher(documents=issuer.status_list_credentials(), offline=True)
     deliveries = Deliveries(issuer, base_url="http://127.0.0.1", fetcher=fetcher)
-    inbox = _Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
     app = create_app(fetcher=fetcher, deliveries=deliveries)
-    with asgi_on_loopback(app) as base:
+    with smtp_on_loopback() as (inbox, port), asgi_on_loopback(app) as base:
         deliveries.base_url = base  # the claim links point at this server
         yield Site(base, issuer, deliveries, badges, inbox, port)
-    controller.stop()
     deliveries.close()
     issuer.close()
 

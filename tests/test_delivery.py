@@ -3,7 +3,6 @@ SMTP server on loopback (aiosmtpd), redeemed on the claim page of a loopback ser
 
 from __future__ import annotations
 
-import email
 import json
 import re
 import socket
@@ -19,38 +18,21 @@ import pytest
 pytest.importorskip("aiosmtpd")
 pytest.importorskip("jinja2")
 
-from aiosmtpd.controller import Controller
-
 from mcbadge.delivery import Deliveries, SmtpSettings
 from mcbadge.errors import IssuingError
 from mcbadge.issuing import Issuer
 from mcbadge.resolve import Fetcher
 from mcbadge.server import create_app
-from tests.servers import asgi_on_loopback
+from tests.servers import SmtpInbox, asgi_on_loopback, smtp_on_loopback
 
 ACHIEVEMENT = {"id": "https://pd.district.example/a/community", "name": "Classroom Community",
                "description": "Belonging.", "criteria": {"narrative": "Reviewed."}}
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
 @pytest.fixture
-def smtp() -> Iterator[tuple[_Inbox, int]]:
-    inbox = _Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+def smtp() -> Iterator[tuple[SmtpInbox, int]]:
+    with smtp_on_loopback() as server:
+        yield server
 
 
 @pytest.fixture

@@ -177,6 +177,58 @@ class Ledger(Protocol):
     def close(self) -> None: ...
 
 
+def check_reservations(requests: Sequence[Reservation]) -> list[str]:
+    """The idempotency keys of ``requests``, once each checked (no key twice, known
+    purposes only): what every backend's ``reserve`` refuses before it writes."""
+    keys = [r.idempotency_key for r in requests if r.idempotency_key is not None]
+    if len(set(keys)) != len(keys):
+        raise LedgerError("the same idempotency key appears twice in one reservation")
+    for request in requests:
+        for purpose in request.purposes:
+            if purpose not in PURPOSES:
+                raise LedgerError(f"unknown status purpose {purpose!r}")
+    return keys
+
+
+def plan_reservations(
+    requests: Sequence[Reservation], existing: dict[str, LedgerRecord],
+    id_taken: Callable[[str], bool], allocate: Callable[[str], tuple[int, str, int]],
+    now: str,
+) -> tuple[list[LedgerRecord], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Inside a backend's reservation transaction: the records to return, and the
+    ``credentials`` and ``status_entries`` rows to insert (``allocate(purpose)`` draws one
+    index: ``(list seq, list url, index)``)."""
+    out: list[LedgerRecord] = []
+    credentials: list[tuple[Any, ...]] = []
+    entries: list[tuple[Any, ...]] = []
+    for request in requests:
+        key = request.idempotency_key
+        if key is not None and key in existing:
+            out.append(existing[key])
+            continue
+        cid = request.credential_id or f"urn:uuid:{uuid.uuid4()}"
+        if request.credential_id is not None and id_taken(cid):
+            raise LedgerError(f"a credential with id {cid!r:.200} is already in the "
+                              "ledger; give each credential a new id", "ID_CONFLICT")
+        credentials.append((cid, key, request.recipient, request.achievement_id, now))
+        statuses = []
+        for purpose in request.purposes:
+            seq, url, index = allocate(purpose)
+            entries.append((seq, index, cid, purpose))
+            statuses.append(StatusEntry(purpose, url, index))
+        out.append(LedgerRecord(cid, request.recipient, request.achievement_id, key,
+                                "reserved", now, None, None, tuple(statuses)))
+    return out, credentials, entries
+
+
+def per_list_counts(entries: Sequence[tuple[Any, ...]]) -> list[tuple[int, int]]:
+    """``(count, list seq)`` for each list the new entries fall in."""
+    per_list: dict[int, int] = {}
+    for seq, *_ in entries:
+        per_list[seq] = per_list.get(seq, 0) + 1
+    return [(n, seq) for seq, n in per_list.items()]
+
+
 # --------------------------------------------------------------------------- SQLite
 
 SCHEMA_VERSION = 3
@@ -602,37 +654,15 @@ class SQLiteLedger:
 
     @_locked
     def reserve(self, requests: Sequence[Reservation]) -> list[LedgerRecord]:
-        keys = [r.idempotency_key for r in requests if r.idempotency_key is not None]
-        if len(set(keys)) != len(keys):
-            raise LedgerError("the same idempotency key appears twice in one reservation")
-        for request in requests:
-            for purpose in request.purposes:
-                if purpose not in PURPOSES:
-                    raise LedgerError(f"unknown status purpose {purpose!r}")
+        keys = check_reservations(requests)
         now = utc_now()
         with self._tx() as db:
             existing = self.find_many(keys) if keys else {}
-            out: list[LedgerRecord] = []
-            credentials: list[tuple[Any, ...]] = []
-            entries: list[tuple[Any, ...]] = []
-            for request in requests:
-                key = request.idempotency_key
-                if key is not None and key in existing:
-                    out.append(existing[key])
-                    continue
-                cid = request.credential_id or f"urn:uuid:{uuid.uuid4()}"
-                if request.credential_id is not None and db.execute(
-                        "SELECT 1 FROM credentials WHERE id = ?", (cid,)).fetchone():
-                    raise LedgerError(f"a credential with id {cid!r:.200} is already in the "
-                                      "ledger; give each credential a new id", "ID_CONFLICT")
-                credentials.append((cid, key, request.recipient, request.achievement_id, now))
-                statuses = []
-                for purpose in request.purposes:
-                    seq, url, index = self._allocate(db, purpose)
-                    entries.append((seq, index, cid, purpose))
-                    statuses.append(StatusEntry(purpose, url, index))
-                out.append(LedgerRecord(cid, request.recipient, request.achievement_id, key,
-                                        "reserved", now, None, None, tuple(statuses)))
+            out, credentials, entries = plan_reservations(
+                requests, existing,
+                lambda cid: db.execute("SELECT 1 FROM credentials WHERE id = ?",
+                                       (cid,)).fetchone() is not None,
+                lambda purpose: self._allocate(db, purpose), now)
             db.executemany(
                 "INSERT INTO credentials (id, idempotency_key, recipient, achievement_id, "
                 "state, reserved_at) VALUES (?, ?, ?, ?, 'reserved', ?)", credentials,
@@ -641,11 +671,8 @@ class SQLiteLedger:
                 "INSERT INTO status_entries (list_seq, idx, credential_id, purpose) "
                 "VALUES (?, ?, ?, ?)", entries,
             )
-            per_list: dict[int, int] = {}
-            for seq, *_ in entries:
-                per_list[seq] = per_list.get(seq, 0) + 1
             db.executemany("UPDATE status_lists SET allocated = allocated + ? WHERE seq = ?",
-                           [(n, seq) for seq, n in per_list.items()])
+                           per_list_counts(entries))
         self._fresh.clear()
         self._current.clear()
         return out

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import secrets
 import threading
-import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -35,7 +34,6 @@ from mcbadge._private.pg import RESERVE_LOCK, Connection, Pool
 from mcbadge._private.pg_url import redact
 from mcbadge.errors import LedgerError
 from mcbadge.issuing._ledger import (
-    PURPOSES,
     SCHEMA_VERSION,
     LedgerRecord,
     ListUrl,
@@ -43,6 +41,9 @@ from mcbadge.issuing._ledger import (
     StatusChange,
     StatusEntry,
     StatusListInfo,
+    check_reservations,
+    per_list_counts,
+    plan_reservations,
     utc_now,
 )
 
@@ -300,13 +301,7 @@ class PostgresLedger:
     # -- writing ---------------------------------------------------------------------
 
     def reserve(self, requests: Sequence[Reservation]) -> list[LedgerRecord]:
-        keys = [r.idempotency_key for r in requests if r.idempotency_key is not None]
-        if len(set(keys)) != len(keys):
-            raise LedgerError("the same idempotency key appears twice in one reservation")
-        for request in requests:
-            for purpose in request.purposes:
-                if purpose not in PURPOSES:
-                    raise LedgerError(f"unknown status purpose {purpose!r}")
+        keys = check_reservations(requests)
         now = utc_now()
         with self._lock:
             try:
@@ -322,27 +317,11 @@ class PostgresLedger:
         existing = self._find_many(db, keys) if keys else {}
         self._catch_up(db)
         current: dict[str, tuple[int, str, int]] = {}
-        out: list[LedgerRecord] = []
-        credentials: list[tuple[Any, ...]] = []
-        entries: list[tuple[Any, ...]] = []
-        for request in requests:
-            key = request.idempotency_key
-            if key is not None and key in existing:
-                out.append(existing[key])
-                continue
-            cid = request.credential_id or f"urn:uuid:{uuid.uuid4()}"
-            if request.credential_id is not None and db.execute(
-                    "SELECT 1 FROM credentials WHERE id = ?", (cid,)).fetchone():
-                raise LedgerError(f"a credential with id {cid!r:.200} is already in the "
-                                  "ledger; give each credential a new id", "ID_CONFLICT")
-            credentials.append((cid, key, request.recipient, request.achievement_id, now))
-            statuses = []
-            for purpose in request.purposes:
-                seq, url, index = self._allocate(db, purpose, current)
-                entries.append((seq, index, cid, purpose))
-                statuses.append(StatusEntry(purpose, url, index))
-            out.append(LedgerRecord(cid, request.recipient, request.achievement_id, key,
-                                    "reserved", now, None, None, tuple(statuses)))
+        out, credentials, entries = plan_reservations(
+            requests, existing,
+            lambda cid: db.execute("SELECT 1 FROM credentials WHERE id = ?",
+                                   (cid,)).fetchone() is not None,
+            lambda purpose: self._allocate(db, purpose, current), now)
         if credentials:
             db.executemany("INSERT INTO credentials (id, idempotency_key, recipient, "
                            "achievement_id, state, reserved_at) VALUES (?, ?, ?, ?, "
@@ -350,11 +329,8 @@ class PostgresLedger:
         if entries:
             db.executemany("INSERT INTO status_entries (list_seq, idx, credential_id, "
                            "purpose) VALUES (?, ?, ?, ?)", entries)
-            per_list: dict[int, int] = {}
-            for seq, *_ in entries:
-                per_list[seq] = per_list.get(seq, 0) + 1
             db.executemany("UPDATE status_lists SET allocated = allocated + ? WHERE seq = ?",
-                           [(n, seq) for seq, n in per_list.items()])
+                           per_list_counts(entries))
             # our own entries are in the cache already; the next catch-up reads past them
         return out
 
