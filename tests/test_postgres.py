@@ -59,6 +59,9 @@ def test_init_issue_revoke_verify_on_postgresql(tmp_path: Path, postgres_url: st
     code, out, err = run(["ledger", "check", "-i", str(tmp_path / "ws"), "--json"], capsys)
     assert code == 0, err
     assert json.loads(out)["issued"] == 5
+    code, _, err = run(["ledger", "backup", "-i", str(tmp_path / "ws"),
+                        str(tmp_path / "copy.sqlite3")], capsys)
+    assert code != 0 and "pg_dump" in err and len(err.strip().splitlines()) == 1
     # another workspace may not write into this one's database
     with pytest.raises(LedgerError, match="belongs to"):
         _workspace(tmp_path / "other", postgres_url)
@@ -355,4 +358,23 @@ def test_serve_with_two_workers_on_one_postgresql_ledger(tmp_path: Path,
     assert sum(r.revoked for r in records) == 24
     places = [(s.list_url, s.index) for r in records for s in r.statuses]
     assert len(set(places)) == len(places)
+    issuer.close()
+
+
+def test_a_roster_bulk_run_on_postgresql_is_idempotent(tmp_path: Path,
+                                                      postgres_url: str) -> None:
+    """`issue_many` with worker processes on a PostgreSQL ledger; a re-run issues nothing."""
+    issuer = _workspace(tmp_path / "ws", postgres_url)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("email,name\n" + "".join(f"r{i}@district.example,R {i}\n"
+                                               for i in range(300)))
+    first = issuer.issue_many(ACHIEVEMENT, roster, out=tmp_path / "out.jsonl", workers=2,
+                              chunk_size=50)
+    assert (first.issued, first.existing, first.failed) == (300, 0, [])
+    again = issuer.issue_many(ACHIEVEMENT, roster, out=tmp_path / "out.jsonl", workers=2,
+                              chunk_size=50)
+    assert (again.issued, again.existing) == (0, 300)
+    assert issuer.ledger.count() == 300
+    lines = (tmp_path / "out.jsonl").read_text().splitlines()
+    assert len(lines) == 300 and _verified(issuer, json.loads(lines[0])).verified
     issuer.close()

@@ -517,7 +517,14 @@ def ledger_backup(
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Copy the ledger consistently (SQLite's online backup: issuing may go on meanwhile)."""
+    from mcbadge.issuing import Issuer
     from mcbadge.issuing._ledger import SQLiteLedger
+
+    with Issuer.open(issuer_dir) as workspace:
+        on_postgres = bool(workspace.config.get("ledger"))
+    if on_postgres:
+        fail("this workspace keeps its ledger in PostgreSQL: back it up with pg_dump "
+             "(docs/deploying.md)")
 
     with _sqlite_ledger(issuer_dir) as store:
         target = store.backup(destination)
