@@ -131,6 +131,43 @@ def _format_checker() -> FormatChecker:
     return checker
 
 
+def _is(check: Any) -> Any:
+    def test(value: object) -> bool:
+        try:
+            return bool(check(value))
+        except ValueError:
+            return False
+
+    return test
+
+
+@functools.cache
+def _compiled(schema_id: str) -> Any:
+    """The schema compiled to Python by fastjsonschema (about 20 times faster than walking
+    it), for the verdict on a document that conforms; None when it cannot be compiled.
+    Only its "valid" counts: any failure goes to jsonschema, which finds the errors (and
+    decides). ``tests/test_schema_compiled.py`` holds the two to the same verdicts."""
+    try:
+        import fastjsonschema
+
+        return fastjsonschema.compile(
+            _load_schema(schema_id), use_default=False,
+            formats={"date-time": _is(_check_datetime), "date": _is(_check_date)})
+    except Exception:  # an unsupported construct: the full validator alone, then
+        return None
+
+
+def _conforms(schema_id: str, doc: Any) -> bool:
+    compiled = _compiled(schema_id)
+    if compiled is None:
+        return False
+    try:
+        compiled(doc)
+    except Exception:  # JsonSchemaException and anything else: let jsonschema say
+        return False
+    return True
+
+
 @functools.cache
 def _validator(schema_id: str) -> Draft201909Validator:
     schema = _load_schema(schema_id)
@@ -248,6 +285,8 @@ def validate_schema(doc: Mapping[str, Any], schema_id: str | None = None) -> lis
     validator = _validator(target)
     adapted, back = _adapt_vc1(dict(doc))
     adapted = _wrap_single_proofs(adapted)
+    if _conforms(target, adapted):
+        return []
     found: dict[tuple[str, str], SchemaError] = {}
     for error in _errors(validator, adapted):
         pointer = to_pointer(error.absolute_path)
