@@ -18,6 +18,7 @@ from pyld.identifier_issuer import IdentifierIssuer
 
 from mcbadge._private.rdfc import MAX_WORK, canonicalize_dataset
 from mcbadge.errors import CanonicalizationError, ContextError, DataLossError
+from mcbadge.jsonld._nodemap import node_map
 from mcbadge.jsonld._pins import PINNED_CONTEXTS
 from mcbadge.jsonld._plain import is_absolute_iri
 
@@ -304,8 +305,7 @@ class Expansion:
         """The flattened default graph: node id -> merged node (pyld's node map)."""
         if self._node_map is None:
             graphs: dict[str, Any] = {"@default": {}}
-            jsonld.JsonLdProcessor()._create_node_map(
-                _json_copy(self.expanded), graphs, "@default", IdentifierIssuer("_:b"))
+            node_map(_json_copy(self.expanded), graphs, IdentifierIssuer("_:b"))
             self._node_map = graphs["@default"]
         return self._node_map
 
@@ -399,10 +399,9 @@ def _dataset(expanded: list[Any], loader: Any) -> dict[str, Any]:
     )
     processor = jsonld.JsonLdProcessor()
     issuer = IdentifierIssuer("_:b")
-    node_map: dict[str, Any] = {"@default": {}}
-    processor._create_node_map(expanded, node_map, "@default", issuer)
+    graphs = node_map(expanded, {"@default": {}}, issuer, processor)
     dataset: dict[str, Any] = {}
-    for graph_name, graph in sorted(node_map.items()):
+    for graph_name, graph in sorted(graphs.items()):
         if graph_name == "@default" or jsonld._is_absolute_iri(graph_name):
             dataset[graph_name] = processor._graph_to_rdf(graph, issuer, options)
     return dataset
