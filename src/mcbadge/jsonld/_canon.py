@@ -18,6 +18,7 @@ from pyld.identifier_issuer import IdentifierIssuer
 
 from mcbadge._private.rdfc import MAX_WORK, canonicalize_dataset
 from mcbadge.errors import CanonicalizationError, ContextError, DataLossError
+from mcbadge.jsonld import _templates
 from mcbadge.jsonld._nodemap import node_map
 from mcbadge.jsonld._pins import PINNED_CONTEXTS
 from mcbadge.jsonld._plain import is_absolute_iri
@@ -333,28 +334,101 @@ def expand_safely(document: Mapping[str, Any], loader: Any) -> list[Any]:
 
 def expansion(document: Mapping[str, Any], loader: Any) -> Expansion:
     """:func:`expand_safely` with what each JSON object means (recorded only inside
-    :func:`remembering_expansions`)."""
-    if not _REMEMBER.get():
-        return Expansion(_expand_safely(document, loader, None), None)
-    try:
-        key = (id(loader), json.dumps(document, ensure_ascii=False, allow_nan=False))
-    except (TypeError, ValueError, RecursionError):
-        return Expansion(_expand_safely(document, loader, None), None)
-    with _RECENT_LOCK:
-        hit = _RECENT.get(key)
-        if hit is not None and _RECENT_OWNERS.get(key[0]) is loader:
-            _RECENT.move_to_end(key)
-            return hit
-    records = _Records()
-    found = Expansion(_expand_safely(document, loader, records), records)
-    with _RECENT_LOCK:
-        _RECENT[key] = found
-        _RECENT_OWNERS[key[0]] = loader
-        while len(_RECENT) > _RECENT_SIZE:
-            old, _ = _RECENT.popitem(last=False)
-            if not any(k[0] == old[0] for k in _RECENT):
-                _RECENT_OWNERS.pop(old[0], None)
+    :func:`remembering_expansions`). A document of a shape seen before is expanded from
+    its shape's template (``jsonld/_templates.py``) when that gives the same answer."""
+    remember = _REMEMBER.get()
+    key = None
+    if remember:
+        try:
+            key = (id(loader), json.dumps(document, ensure_ascii=False, allow_nan=False))
+        except (TypeError, ValueError, RecursionError):
+            return Expansion(_expand_safely(document, loader, None), None)
+        with _RECENT_LOCK:
+            hit = _RECENT.get(key)
+            if hit is not None and _RECENT_OWNERS.get(key[0]) is loader:
+                _RECENT.move_to_end(key)
+                return hit
+    found = _templated(document, loader, remember)
+    if found is None:
+        records = _Records() if remember else None
+        found = Expansion(_expand_safely(document, loader, records), records)
+    if key is not None:
+        with _RECENT_LOCK:
+            _RECENT[key] = found
+            _RECENT_OWNERS[key[0]] = loader
+            while len(_RECENT) > _RECENT_SIZE:
+                old, _ = _RECENT.popitem(last=False)
+                if not any(k[0] == old[0] for k in _RECENT):
+                    _RECENT_OWNERS.pop(old[0], None)
     return found
+
+
+TEMPLATES = _templates.Cache()
+"""Shape templates of recent expansions (bounded)."""
+_USE_TEMPLATES: ContextVar[bool] = ContextVar("mcbadge_use_templates", default=True)
+
+
+@contextmanager
+def without_templates() -> Iterator[None]:
+    """Within this block every expansion takes the full path (the differential tests)."""
+    token = _USE_TEMPLATES.set(False)
+    try:
+        yield
+    finally:
+        _USE_TEMPLATES.reset(token)
+
+
+def _probe(document: Mapping[str, Any]) -> dict[str, Any]:
+    probe = dict(document)
+    probe["@context"] = [_SENTINEL_CONTEXT, *_context_list(document)]
+    return probe
+
+
+def _inline_terms(node: Any, out: set[str]) -> None:
+    if isinstance(node, dict):
+        out.update(node)
+        for value in node.values():
+            _inline_terms(value, out)
+    elif isinstance(node, list):
+        for value in node:
+            _inline_terms(value, out)
+
+
+def _templated(document: Mapping[str, Any], loader: Any, remember: bool) -> Expansion | None:
+    """The expansion from the shape's template, the real one while building a template
+    (the shape's second sighting), or None: take the full path."""
+    if not _USE_TEMPLATES.get():
+        return None
+    shape = _templates.shape_of(document)
+    if shape is None:
+        return None
+    known, template = TEMPLATES.get(loader, shape)
+    if template is not None:
+        filled = _templates.fill(template, _probe(document), shape, _Records)
+        if filled is None:
+            return None
+        expanded, records = filled
+        losses: list[str] = []
+        _find_losses(expanded, "", losses)
+        if losses:
+            return None  # the full path says what is lost
+        return Expansion(expanded, records if remember else None)
+    if known:
+        return None
+    records = _Records()
+    real = Expansion(_expand_safely(document, loader, records), records)
+
+    def full(probe: Mapping[str, Any]) -> Expansion:
+        own = _Records()
+        return Expansion(_expand_safely(probe, loader, own), own)
+
+    from mcbadge.jsonld._plain import vocabulary
+
+    terms = set(vocabulary(loader).by_term)
+    _inline_terms([c for c in _context_list(document) if not isinstance(c, str)], terms)
+    TEMPLATES.put(loader, shape, _templates.build(document, shape, real, full,
+                                                  frozenset(terms)))
+    return real if remember else Expansion(real.expanded, None)
 
 
 _RECENT_OWNERS: dict[int, Any] = {}

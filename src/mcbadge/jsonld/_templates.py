@@ -1,0 +1,322 @@
+"""Shape templates: the JSON-LD expansion of a badge reused for badges of the same shape.
+
+Badges issued by one program share their JSON shape (members, nesting, contexts, types) and
+differ in leaf strings: names, emails, ids, dates. Expansion of such a badge is the shape's
+expansion with those strings put in. A template is built, on the second sighting of a
+shape, by expanding the badge a second time with every leaf string replaced by a unique
+sentinel IRI, and is kept only if
+
+- every sentinel comes out whole, as an ``@value`` (a literal leaf) or an ``@id`` (an IRI
+  leaf), never inside another string, as a key or a type;
+- putting the badge's own leaves in for the sentinels gives exactly its real expansion, and
+  every JSON object's recorded meaning (what its keys expand to) is the same.
+
+A later badge of that shape is filled in only when every IRI leaf is *neutral*: an absolute
+IRI (https, http, urn, did, mailto) in a conservative character set, neither it nor its
+scheme a term of any context, so its expansion is itself; a literal leaf may be any string.
+A leaf whose expansion was not itself (an @vocab-typed enumeration, say) is *fixed*: the
+template serves only documents with that same value there. Anything else (and any shape with a
+leaf under ``type`` / ``@type`` or another keyword, or an ``@context`` that differs) takes
+the full path. Numbers, booleans and nulls are part of the shape, not leaves.
+
+``tests/test_templates.py`` holds template and full path to the same expansion, records and
+canonical N-Quads on generated and mutated badges. The cache is bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from typing import Any
+
+MAX_TEMPLATES = 256
+"""Shapes kept (least recently used dropped first)."""
+MAX_SIGHTINGS = 4096
+_NEUTRAL_IRI = re.compile(r"(?:https?|urn|did|mailto):[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+\Z")
+_SCHEMES = ("https", "http", "urn", "did", "mailto")
+_FIXED_KEYS = frozenset({"type", "@type", "@context"})
+_LEAF_KEYWORDS = frozenset({"@id", "@value"})
+
+
+class Shape:
+    """A document's shape (JSON with leaf strings abstracted) and its leaves, in order."""
+
+    __slots__ = ("key", "leaves")
+
+    def __init__(self, key: str, leaves: list[str]) -> None:
+        self.key, self.leaves = key, leaves
+
+
+_LEAF = float("nan")
+"""What a leaf is in a shape: NaN, which JSON data cannot hold (a document that holds a
+non-finite number has no shape), so no document's own value reads as a leaf."""
+
+
+def _skeleton(node: Any, leaves: list[str], fixed: bool) -> Any:
+    kind = type(node)
+    if kind is str:
+        if fixed:
+            return node
+        leaves.append(node)
+        return _LEAF
+    if kind is float and not math.isfinite(node):
+        raise ValueError("not JSON data")
+    if kind is dict:
+        out = {}
+        for key, value in node.items():
+            hold = fixed or key in _FIXED_KEYS or (key.startswith("@") and key not in
+                                                   _LEAF_KEYWORDS)
+            out[key] = _skeleton(value, leaves, hold)
+        return out
+    if kind is list:
+        return [_skeleton(v, leaves, fixed) for v in node]
+    return node
+
+
+def shape_of(document: Mapping[str, Any]) -> Shape | None:
+    leaves: list[str] = []
+    try:
+        key = json.dumps(_skeleton(dict(document), leaves, False), ensure_ascii=False,
+                         allow_nan=True)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return Shape(key, leaves)
+
+
+def _rebuild(node: Any, values: list[str], fixed: bool, counter: list[int]) -> Any:
+    """``node`` with its leaves (in :func:`_skeleton`'s order) replaced by ``values``."""
+    kind = type(node)
+    if kind is str:
+        if fixed:
+            return node
+        counter[0] += 1
+        return values[counter[0] - 1]
+    if kind is dict:
+        return {key: _rebuild(value, values, fixed or key in _FIXED_KEYS or (
+            key.startswith("@") and key not in _LEAF_KEYWORDS), counter)
+            for key, value in node.items()}
+    if kind is list:
+        return [_rebuild(v, values, fixed, counter) for v in node]
+    return node
+
+
+class Template:
+    """A shape's expansion with a sentinel where each leaf goes; ``kinds[i]``: ``literal``,
+    ``iri``, ``free`` (the leaf does not reach the expansion) or ``fixed`` (its expansion
+    is not itself: the template holds it, for ``fixed[i]`` only)."""
+
+    __slots__ = ("expanded", "fixed", "kinds", "records", "sentinels", "terms")
+
+    def __init__(self, expanded: list[Any], sentinels: dict[str, int], kinds: list[str],
+                 records: list[tuple[tuple[Any, ...], dict[str, Any], int]],
+                 fixed: dict[int, str], terms: frozenset[str]) -> None:
+        self.terms = terms
+        """Every term of the contexts: an IRI leaf that is one is not neutral."""
+        self.expanded = expanded
+        self.sentinels = sentinels
+        self.kinds = kinds
+        self.records = records
+        self.fixed = fixed
+
+
+def _fill(node: Any, sentinels: Mapping[str, int], leaves: list[str],
+          copies: dict[int, Any]) -> Any:
+    kind = type(node)
+    if kind is str:
+        index = sentinels.get(node)
+        return node if index is None else leaves[index]
+    if kind is dict:
+        out = {k: _fill(v, sentinels, leaves, copies) for k, v in node.items()}
+        copies[id(node)] = out
+        return out
+    if kind is list:
+        return [_fill(v, sentinels, leaves, copies) for v in node]
+    return node
+
+
+def _classify(node: Any, sentinels: Mapping[str, int], kinds: list[str],
+              where: dict[int, list[tuple[Any, ...]]], here: tuple[Any, ...] = (),
+              parent_key: str | None = None) -> bool:
+    """Record each sentinel's position kind and paths; False if one sits anywhere but
+    whole in an ``@value`` or ``@id``."""
+    if isinstance(node, list):
+        return all(_classify(v, sentinels, kinds, where, (*here, i), parent_key)
+                   for i, v in enumerate(node))
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if any(s in key for s in sentinels):
+                return False
+            if not _classify(value, sentinels, kinds, where, (*here, key), key):
+                return False
+        return True
+    if not isinstance(node, str):
+        return True
+    index = sentinels.get(node)
+    if index is None:
+        return not any(s in node for s in sentinels)  # part of another string
+    kind = {"@value": "literal", "@id": "iri"}.get(parent_key or "")
+    if kind is None or kinds[index] not in ("free", kind):
+        return False
+    kinds[index] = kind
+    where.setdefault(index, []).append(here)
+    return True
+
+
+def _put(node: Any, path: tuple[Any, ...], value: Any) -> None:
+    for step in path[:-1]:
+        node = node[step]
+    node[path[-1]] = value
+
+
+def _paths(node: Any, here: tuple[Any, ...], out: dict[int, tuple[Any, ...]]) -> None:
+    if isinstance(node, dict):
+        out[id(node)] = here
+        for key, value in node.items():
+            if key != "@context":
+                _paths(value, (*here, key), out)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _paths(value, (*here, i), out)
+
+
+def _at(node: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        node = node[step]
+    return node
+
+
+def _dump(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def build(document: Mapping[str, Any], shape: Shape, real: Any,
+          expand: Callable[[Mapping[str, Any]], Any], terms: frozenset[str]
+          ) -> Template | None:
+    """The template of ``document``'s shape, given its real expansion ``real`` (with
+    records) and ``expand`` (the full path); None when the shape cannot be templated."""
+    if real.records is None or real.records.root is None:
+        return None
+    if any(scheme in terms for scheme in _SCHEMES):
+        return None  # a context makes one of the schemes a term: IRIs are not neutral
+    tag = secrets.token_hex(8)
+    sentinels = [f"urn:x-mcbadge-leaf:{tag}:{i}" for i in range(len(shape.leaves))]
+    probe = _rebuild(dict(document), sentinels, False, [0])
+    try:
+        abstract = expand(probe)
+    except Exception:  # the sentinels change what is valid: no template for this shape
+        return None
+    if abstract.records is None or abstract.records.root is None:
+        return None
+    index = {s: i for i, s in enumerate(sentinels)}
+    kinds = ["free"] * len(sentinels)
+    where: dict[int, list[tuple[Any, ...]]] = {}
+    if not _classify(abstract.expanded, index, kinds, where):
+        return None
+    # a leaf whose expansion is not itself (a value the context maps, such as an
+    # @vocab-typed enumeration) is fixed: the template holds its expansion and is used only
+    # for documents with the same value there
+    fixed: dict[int, str] = {}
+    try:
+        for leaf, paths in where.items():
+            wanted = [_at(real.expanded, path) for path in paths]
+            if any(w != shape.leaves[leaf] for w in wanted):
+                fixed[leaf] = shape.leaves[leaf]
+                for path, value in zip(paths, wanted, strict=True):
+                    _put(abstract.expanded, path, value)
+                del index[sentinels[leaf]]
+                kinds[leaf] = "fixed"
+    except (KeyError, IndexError, TypeError):
+        return None  # the two expansions differ in more than the leaves
+    copies: dict[int, Any] = {}
+    if _dump(_fill(abstract.expanded, index, shape.leaves, copies)) != _dump(real.expanded):
+        return None
+    # each JSON object's meaning, by its path in the document
+    abstract_paths: dict[int, tuple[Any, ...]] = {}
+    _paths(abstract.records.root, (), abstract_paths)
+    real_paths: dict[int, tuple[Any, ...]] = {}
+    _paths(real.records.root, (), real_paths)
+    real_by_path = {real_paths[k]: v for k, v in real.records.objects.items()
+                    if k in real_paths}
+    records = []
+    for key, (_obj, iris, parent) in abstract.records.objects.items():
+        at = abstract_paths.get(key)
+        twin = real_by_path.get(at) if at is not None else None
+        if at is None or twin is None or twin[1] != iris or id(parent) not in copies \
+                or _dump(copies[id(parent)]) != _dump(twin[2]):
+            return None
+        records.append((at, iris, id(parent)))
+    if len(records) != len(real.records.objects):
+        return None
+    return Template(abstract.expanded, index, kinds, records, fixed, terms)
+
+
+def neutral(value: str) -> bool:
+    return _NEUTRAL_IRI.match(value) is not None
+
+
+def fill(template: Template, document: Mapping[str, Any], shape: Shape,
+         make_records: Callable[[], Any]) -> tuple[list[Any], Any] | None:
+    """``document``'s expansion (and records) from ``template``; None if a leaf is not
+    neutral where it must be."""
+    for value, kind in zip(shape.leaves, template.kinds, strict=True):
+        if kind == "iri" and (not neutral(value) or value in template.terms):
+            return None
+    for leaf, value in template.fixed.items():
+        if shape.leaves[leaf] != value:
+            return None
+    copies: dict[int, Any] = {}
+    expanded = _fill(template.expanded, template.sentinels, shape.leaves, copies)
+    records = make_records()
+    root = json.loads(json.dumps(dict(document), ensure_ascii=False))
+    records.root = root
+    for path, iris, parent in template.records:
+        obj = _at(root, path)
+        records.objects[id(obj)] = (obj, iris, copies[parent])
+    return expanded, records
+
+
+class Cache:
+    """Templates by (loader, shape): a shape seen once is counted, seen twice templated;
+    bounded, thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._templates: OrderedDict[tuple[int, str], Template | None] = OrderedDict()
+        self._owners: dict[int, Any] = {}
+        self._seen: OrderedDict[tuple[int, str], None] = OrderedDict()
+
+    def get(self, loader: Any, shape: Shape) -> tuple[bool, Template | None]:
+        """(known, template): known False means "build one now" (second sighting)."""
+        key = (id(loader), shape.key)
+        with self._lock:
+            if key in self._templates and self._owners.get(key[0]) is loader:
+                self._templates.move_to_end(key)
+                return True, self._templates[key]
+            if key not in self._seen:
+                self._seen[key] = None
+                while len(self._seen) > MAX_SIGHTINGS:
+                    self._seen.popitem(last=False)
+                return True, None
+        return False, None
+
+    def put(self, loader: Any, shape: Shape, template: Template | None) -> None:
+        key = (id(loader), shape.key)
+        with self._lock:
+            self._templates[key] = template  # None: this shape is not templatable
+            self._owners[key[0]] = loader
+            self._seen.pop(key, None)
+            while len(self._templates) > MAX_TEMPLATES:
+                old, _ = self._templates.popitem(last=False)
+                if not any(k[0] == old[0] for k in self._templates):
+                    self._owners.pop(old[0], None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._templates.clear()
+            self._seen.clear()
+            self._owners.clear()

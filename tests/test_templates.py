@@ -1,0 +1,195 @@
+"""Shape templates (jsonld/_templates.py) against the full path: on hypothesis mutations of
+the leaves of real badges (hostile IRIs: compact, relative, blank-node, keyword-like, with
+white space or Unicode; dates, e-mails, empty strings), template and full path give the same
+expansion, the same meaning for every JSON object (what the signed view reads), the same
+canonical N-Quads, the same data-loss refusals and the same signed-view verdict; or the
+template steps aside. Never a different answer."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mcbadge.errors import MCBadgeError
+from mcbadge.jsonld import _templates, default_document_loader
+from mcbadge.jsonld._canon import (
+    _RECENT,
+    TEMPLATES,
+    canonical_nquads,
+    expansion,
+    remembering_expansions,
+    without_templates,
+)
+from mcbadge.jsonld._view import check_signed_view
+from tests.conftest import REPO, SPEC
+
+LOADER = default_document_loader()
+BENCH = json.loads((REPO / "benchmarks" / "data" / "ob3-credential-3k.json").read_text())
+BASES = [BENCH,
+         json.loads((SPEC / "spec-examples/complete-openbadgecredential.json").read_text()),
+         json.loads((SPEC / "spec-examples/basic-openbadgecredential.json").read_text())]
+for base in BASES:
+    base.pop("proof", None)
+
+HOSTILE = st.sampled_from([
+    "https://example.org/a", "http://example.org/b#c", "urn:uuid:0f6d", "did:key:z6Mk1",
+    "mailto:ada@example.org", "ob:Achievement", "xsd:string", "schema:name", "_:b0", "_:x",
+    "relative/path", "#frag", "", " ", "https://exa mple.org", "https://example.org/\u00e9",
+    "https://example.org/\u3000x", "@id", "@type", "@context", "id", "type", "name",
+    "2026-01-01T00:00:00Z", "2026-13-45", "ada@example.org", "urn:", "https:", "did:",
+    "https://example.org/<x>", "https://example.org/{x}", "HTTPS://EXAMPLE.ORG/X",
+    "urn:x-mcbadge-leaf:0:0", "\ud7ff", "a\u0000b", "x" * 300, "Course", "Badge",
+    "Certificate", "MicroCredential", "AchievementCredential", "Profile", "@vocab",
+    "https://purl.imsglobal.org/spec/vc/ob/vocab.html#Course", "en", "ext:Thing"])
+LEAF = st.one_of(HOSTILE, st.text(max_size=30))
+
+
+def _leaf_paths(node: Any, here: tuple[Any, ...] = (), fixed: bool = False
+                ) -> list[tuple[Any, ...]]:
+    if isinstance(node, str):
+        return [] if fixed else [here]
+    out: list[tuple[Any, ...]] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            hold = fixed or key in ("type", "@type", "@context") or (
+                key.startswith("@") and key not in ("@id", "@value"))
+            out += _leaf_paths(value, (*here, key), hold)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            out += _leaf_paths(value, (*here, i), fixed)
+    return out
+
+
+def _set(doc: Any, path: tuple[Any, ...], value: Any) -> None:
+    for step in path[:-1]:
+        doc = doc[step]
+    doc[path[-1]] = value
+
+
+def _meanings(found: Any) -> list[tuple[str, str, str]]:
+    """Every JSON object of the root, by path: what its keys mean and what it became."""
+    out = []
+    stack: list[tuple[Any, str]] = [(found.root, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, dict):
+            meant = found.meaning(node)
+            if meant is not None:
+                out.append((path, json.dumps(meant[0], sort_keys=True),
+                            json.dumps(meant[1], sort_keys=True)))
+            stack += [(v, f"{path}/{k}") for k, v in node.items() if k != "@context"]
+        elif isinstance(node, list):
+            stack += [(v, f"{path}/{i}") for i, v in enumerate(node)]
+    return sorted(out)
+
+
+def _answer(doc: dict[str, Any]) -> tuple[Any, ...]:
+    _RECENT.clear()
+    try:
+        with remembering_expansions():
+            found = expansion(doc, LOADER)
+            expanded = json.dumps(found.expanded, sort_keys=True)
+            meanings = _meanings(found)
+    except MCBadgeError as exc:
+        return ("refused", type(exc).__name__)
+    try:
+        nquads = canonical_nquads(doc, LOADER)
+    except MCBadgeError as exc:
+        nquads = f"refused {type(exc).__name__}"
+    _RECENT.clear()
+    try:
+        check_signed_view(doc, LOADER)
+        view = "ok"
+    except MCBadgeError as exc:
+        view = f"refused {type(exc).__name__}: {exc.message}"
+    return (expanded, meanings, nquads, view)
+
+
+def _full(doc: dict[str, Any]) -> tuple[Any, ...]:
+    with without_templates():
+        return _answer(doc)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_templates() -> None:
+    TEMPLATES.clear()
+
+
+def _warm(base: dict[str, Any]) -> None:
+    """Two sightings of the shape: the second builds its template."""
+    for _ in range(2):
+        _answer(copy.deepcopy(base))
+
+
+def test_the_bench_shape_is_templated_and_hit() -> None:
+    _warm(BENCH)
+    shape = _templates.shape_of(BENCH)
+    assert shape is not None
+    known, template = TEMPLATES.get(LOADER, shape)
+    assert known and template is not None
+    assert "iri" in template.kinds and "literal" in template.kinds
+    other = copy.deepcopy(BENCH)
+    other["id"] = "urn:uuid:11111111-2222-4333-8444-555555555555"
+    other["credentialSubject"]["name"] = "Someone Else"
+    assert _answer(other) == _full(other)
+
+
+@settings(max_examples=400, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(base=st.sampled_from(range(len(BASES))), data=st.data())
+def test_template_and_full_path_agree_on_mutated_leaves(base: int, data: Any) -> None:
+    source = BASES[base]
+    _warm(source)
+    paths = _leaf_paths(source)
+    edits = data.draw(st.lists(st.tuples(st.sampled_from(paths), LEAF), min_size=1,
+                               max_size=6))
+    doc = copy.deepcopy(source)
+    for path, value in edits:
+        _set(doc, path, value)
+    assert _answer(doc) == _full(doc), edits
+
+
+def test_a_document_holding_nan_has_no_shape() -> None:
+    doc = copy.deepcopy(BENCH)
+    doc["credentialSubject"]["extra"] = float("nan")
+    assert _templates.shape_of(doc) is None
+
+
+def test_the_cache_is_bounded() -> None:
+    for i in range(_templates.MAX_TEMPLATES + 20):
+        doc = copy.deepcopy(BASES[2])
+        doc[f"https://example.org/p{i}"] = "x"  # a new shape each time
+        shape = _templates.shape_of(doc)
+        assert shape is not None
+        TEMPLATES.put(LOADER, shape, None)
+    assert len(TEMPLATES._templates) <= _templates.MAX_TEMPLATES
+
+
+def test_signed_on_a_template_verifies_on_the_full_path_and_back() -> None:
+    from mcbadge.keys import Ed25519Key
+    from mcbadge.proofs import sign, verify_proof
+
+    key = Ed25519Key.from_seed(bytes(range(32)))
+    doc = copy.deepcopy(BENCH)
+    doc["issuer"]["id"] = key.did
+    for _ in range(3):
+        sign(doc, key)  # the shape's template is built and used
+    paths = _leaf_paths(doc)
+    for i, path in enumerate(paths[:40]):
+        variant = copy.deepcopy(doc)
+        if path[-1] not in ("id",) or "issuer" not in path:
+            _set(variant, path, f"https://example.org/v/{i}" if path[-1] == "id"
+                 else f"value {i}")
+        signed = sign(variant, key)
+        with without_templates():
+            assert verify_proof(signed, signed["proof"]).verified, path
+            resigned = sign(variant, key, created=signed["proof"]["created"])
+        assert resigned["proof"]["proofValue"] == signed["proof"]["proofValue"]
+        tampered = copy.deepcopy(signed)
+        _set(tampered, path, "tampered")
+        assert not verify_proof(tampered, tampered["proof"]).verified, path
