@@ -121,8 +121,8 @@ def _fresh_templates() -> None:
 
 
 def _warm(base: dict[str, Any]) -> None:
-    """Two sightings of the shape: the second builds its template."""
-    for _ in range(2):
+    """Sightings of the shape: its template is built, then its quads."""
+    for _ in range(3):
         _answer(copy.deepcopy(base))
 
 
@@ -133,6 +133,7 @@ def test_the_bench_shape_is_templated_and_hit() -> None:
     known, template = TEMPLATES.get(LOADER, shape)
     assert known and template is not None
     assert "iri" in template.kinds and "literal" in template.kinds
+    assert isinstance(template.quads, _templates.QuadTemplate)
     other = copy.deepcopy(BENCH)
     other["id"] = "urn:uuid:11111111-2222-4333-8444-555555555555"
     other["credentialSubject"]["name"] = "Someone Else"
@@ -193,3 +194,17 @@ def test_signed_on_a_template_verifies_on_the_full_path_and_back() -> None:
         tampered = copy.deepcopy(signed)
         _set(tampered, path, "tampered")
         assert not verify_proof(tampered, tampered["proof"]).verified, path
+
+
+def test_two_nodes_given_one_iri_merge_as_on_the_full_path() -> None:
+    doc = copy.deepcopy(BASES[2])
+    doc["evidence"] = [{"id": "https://example.org/e/1", "type": ["Evidence"], "name": "A"},
+                       {"id": "https://example.org/e/2", "type": ["Evidence"], "name": "A"}]
+    _warm(doc)
+    shape = _templates.shape_of(doc)
+    assert shape is not None
+    _, template = TEMPLATES.get_existing(LOADER, shape)
+    assert template is not None and isinstance(template.quads, _templates.QuadTemplate)
+    same = copy.deepcopy(doc)
+    same["evidence"][1]["id"] = "https://example.org/e/1"  # one node, described twice
+    assert _answer(same) == _full(same)

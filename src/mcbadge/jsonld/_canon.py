@@ -16,7 +16,12 @@ from cachetools import LRUCache
 from pyld import jsonld
 from pyld.identifier_issuer import IdentifierIssuer
 
-from mcbadge._private.rdfc import MAX_WORK, canonicalize_dataset
+from mcbadge._private.rdfc import (
+    MAX_WORK,
+    canonicalize_dataset,
+    canonicalize_quads,
+    quads_from_dataset,
+)
 from mcbadge.errors import CanonicalizationError, ContextError, DataLossError
 from mcbadge.jsonld import _templates
 from mcbadge.jsonld._nodemap import node_map
@@ -487,6 +492,10 @@ def canonical_nquads(
 ) -> str:
     """RDFC-1.0 canonical N-Quads of ``document``, after the data-loss check (``hash_name``:
     the algorithm's hash, SHA-256 unless a suite says otherwise)."""
+    template, shape = _quad_template_for(document, loader)
+    if template is not None and isinstance(template.quads, _templates.QuadTemplate):
+        quads = _templates.fill_quads(template.quads, shape)
+        return canonicalize_quads(quads, max_work=max_work, hash_name=hash_name)
     expanded = expand_safely(document, loader)
     try:
         dataset = _dataset(expanded, loader)
@@ -494,4 +503,37 @@ def canonical_nquads(
         raise _jsonld_error(exc) from None
     except RecursionError:
         raise CanonicalizationError("document is nested too deeply") from None
-    return canonicalize_dataset(dataset, max_work=max_work, hash_name=hash_name)
+    result = canonicalize_dataset(dataset, max_work=max_work, hash_name=hash_name)
+    if template is not None and template.quads is True:
+        _build_quad_template(template, shape, loader, result, max_work, hash_name)
+    return result
+
+
+def _quad_template_for(document: Mapping[str, Any], loader: Any
+                       ) -> tuple[Any, Any]:
+    """(the expansion template for ``document`` if its leaves fit it, its shape)."""
+    if not _USE_TEMPLATES.get():
+        return None, None
+    shape = _templates.shape_of(document)
+    if shape is None:
+        return None, None
+    _, template = TEMPLATES.get_existing(loader, shape)
+    if template is None or not _templates.acceptable(template, shape):
+        return None, shape
+    return template, shape
+
+
+def _build_quad_template(template: Any, shape: Any, loader: Any, real: str, max_work: int,
+                         hash_name: str) -> None:
+    """Make the template's quads, and keep them only if, filled with this document's
+    leaves, they canonicalize to exactly what the full path gave (``real``)."""
+    template.quads = None
+    try:
+        abstract = quads_from_dataset(_dataset(_json_copy(template.expanded), loader))
+        made = _templates.quad_template(abstract, template)
+        if made is not None and canonicalize_quads(
+                _templates.fill_quads(made, shape), max_work=max_work,
+                hash_name=hash_name) == real:
+            template.quads = made
+    except (jsonld.JsonLdError, CanonicalizationError, RecursionError):
+        template.quads = None

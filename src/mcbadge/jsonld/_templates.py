@@ -110,13 +110,15 @@ class Template:
     ``iri``, ``free`` (the leaf does not reach the expansion) or ``fixed`` (its expansion
     is not itself: the template holds it, for ``fixed[i]`` only)."""
 
-    __slots__ = ("expanded", "fixed", "kinds", "records", "sentinels", "terms")
+    __slots__ = ("expanded", "fixed", "kinds", "quads", "records", "sentinels", "terms")
 
     def __init__(self, expanded: list[Any], sentinels: dict[str, int], kinds: list[str],
                  records: list[tuple[tuple[Any, ...], dict[str, Any], int]],
                  fixed: dict[int, str], terms: frozenset[str]) -> None:
         self.terms = terms
         """Every term of the contexts: an IRI leaf that is one is not neutral."""
+        self.quads: QuadTemplate | bool | None = True
+        """Its quads, once built and checked (True: not tried yet; None: not usable)."""
         self.expanded = expanded
         self.sentinels = sentinels
         self.kinds = kinds
@@ -259,16 +261,76 @@ def neutral(value: str) -> bool:
     return _NEUTRAL_IRI.match(value) is not None
 
 
+def acceptable(template: Template, shape: Shape) -> bool:
+    """Whether ``shape``'s leaves may go into ``template``: every IRI leaf neutral, every
+    fixed leaf the template's value."""
+    if len(shape.leaves) != len(template.kinds):
+        return False
+    for value, kind in zip(shape.leaves, template.kinds, strict=True):
+        if kind == "iri" and (not neutral(value) or value in template.terms):
+            return False
+    return all(shape.leaves[leaf] == value for leaf, value in template.fixed.items())
+
+
+class QuadTemplate:
+    """The shape's RDF quads (before canonicalization) with sentinels: ``slots`` says
+    where each leaf goes, (quad, 0 = subject / 2 = object, leaf)."""
+
+    __slots__ = ("quads", "slots")
+
+    def __init__(self, quads: list[Any], slots: list[tuple[int, int, int]]) -> None:
+        self.quads, self.slots = quads, slots
+
+
+def quad_template(quads: list[Any], template: Template) -> QuadTemplate | None:
+    """Where the sentinels of ``template`` sit in ``quads`` (its expansion's quads); None
+    when one sits anywhere but whole as a subject, or as an object of its leaf's kind."""
+    sentinels = template.sentinels
+    slots: list[tuple[int, int, int]] = []
+
+    def inside(text: Any) -> bool:
+        return isinstance(text, str) and any(s in text for s in sentinels)
+
+    for qi, ((s_kind, s_value), predicate, obj, graph) in enumerate(quads):
+        o_kind, o_value, datatype, language = obj
+        if inside(predicate) or inside(datatype) or inside(language) or (
+                graph is not None and inside(graph[1])):
+            return None
+        for where, kind, value in ((0, s_kind, s_value), (2, o_kind, o_value)):
+            leaf = sentinels.get(value)
+            if leaf is None:
+                if inside(value):
+                    return None
+                continue
+            expected = "literal" if template.kinds[leaf] == "literal" else "IRI"
+            if kind != expected:
+                return None
+            slots.append((qi, where, leaf))
+    return QuadTemplate(quads, slots)
+
+
+def fill_quads(qt: QuadTemplate, shape: Shape) -> list[Any]:
+    """The document's quads: the template's with its leaves put in, duplicates dropped
+    (RDF datasets are sets: two nodes a document gives one IRI are merged in pyld's node
+    map)."""
+    out = list(qt.quads)
+    leaves = shape.leaves
+    for qi, where, leaf in qt.slots:
+        subject, predicate, obj, graph = out[qi]
+        if where == 0:
+            subject = (subject[0], leaves[leaf])
+        else:
+            obj = (obj[0], leaves[leaf], obj[2], obj[3])
+        out[qi] = (subject, predicate, obj, graph)
+    return list(dict.fromkeys(out))
+
+
 def fill(template: Template, document: Mapping[str, Any], shape: Shape,
          make_records: Callable[[], Any]) -> tuple[list[Any], Any] | None:
     """``document``'s expansion (and records) from ``template``; None if a leaf is not
     neutral where it must be."""
-    for value, kind in zip(shape.leaves, template.kinds, strict=True):
-        if kind == "iri" and (not neutral(value) or value in template.terms):
-            return None
-    for leaf, value in template.fixed.items():
-        if shape.leaves[leaf] != value:
-            return None
+    if not acceptable(template, shape):
+        return None
     copies: dict[int, Any] = {}
     expanded = _fill(template.expanded, template.sentinels, shape.leaves, copies)
     records = make_records()
@@ -302,6 +364,14 @@ class Cache:
                 while len(self._seen) > MAX_SIGHTINGS:
                     self._seen.popitem(last=False)
                 return True, None
+        return False, None
+
+    def get_existing(self, loader: Any, shape: Shape) -> tuple[bool, Template | None]:
+        """The template of ``shape`` if there is one; no sighting is counted."""
+        key = (id(loader), shape.key)
+        with self._lock:
+            if key in self._templates and self._owners.get(key[0]) is loader:
+                return True, self._templates[key]
         return False, None
 
     def put(self, loader: Any, shape: Shape, template: Template | None) -> None:
