@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from mcbadge.errors import FieldError, ModelValidationError
@@ -34,6 +35,12 @@ MAX_CONTAINERS = 20_000
 """Most JSON objects and arrays in one document (a real badge has a few hundred)."""
 
 
+TRUSTED: ContextVar[object] = ContextVar("mcbadge_checked_document", default=None)
+"""A document this verification run has checked already with limits at least as strict
+as :func:`check_depth`'s defaults (the verifier sets it after reading its input): checking
+that very object again with the defaults is skipped."""
+
+
 def check_depth(value: Any, limit: int = MAX_DEPTH, max_size: int | None = None, *,
                 max_containers: int | None = None, text_checked: bool = False) -> None:
     """Refuse documents nested deeper than ``limit``, with more than ``max_containers``
@@ -42,6 +49,9 @@ def check_depth(value: Any, limit: int = MAX_DEPTH, max_size: int | None = None,
     with ``max_size``, documents whose JSON would be larger (estimated from below), walking
     iteratively. ``text_checked``: the value was just parsed from text already checked for
     surrogates, non-finite numbers and size, so only the shape is walked."""
+    if value is TRUSTED.get() and limit == MAX_DEPTH and max_size is None and \
+            max_containers is None and value is not None:
+        return
     stack: list[tuple[Any, int]] = [(value, 1)]
     size = 0
     containers = 0

@@ -412,11 +412,9 @@ def _templated(document: Mapping[str, Any], loader: Any, remember: bool) -> Expa
         filled = _templates.fill(template, _probe(document), shape, _Records)
         if filled is None:
             return None
+        # no loss scan: what expansion can lose sits in the shape (keys, types: fixed) or
+        # in IRI leaves, which are neutral (absolute, no white space) or refused above
         expanded, records = filled
-        losses: list[str] = []
-        _find_losses(expanded, "", losses)
-        if losses:
-            return None  # the full path says what is lost
         return Expansion(expanded, records if remember else None)
     if known:
         return None

@@ -4,7 +4,9 @@ guarded so that no input can make :func:`mcbadge.verify` raise."""
 from __future__ import annotations
 
 import logging
+from contextvars import Token
 
+from mcbadge._private.jsonutil import MAX_CONTAINERS, MAX_DEPTH, TRUSTED
 from mcbadge.errors import MCBadgeError
 from mcbadge.verification._result import PROBLEMS, Check, VerificationResult
 from mcbadge.verification._state import Run, State
@@ -33,6 +35,28 @@ def verify_in_run(source: object, run: Run) -> VerificationResult:
     """Every check, in order, over ``source`` within ``run``."""
     state = State(source, run)
     checks: list[Check] = []
+    trusted: list[Token[object]] = []
+    try:
+        _run_checks(state, checks, trusted)
+    finally:
+        for token in reversed(trusted):
+            TRUSTED.reset(token)
+    document = state.read.document if state.read is not None else None
+    fmt = state.read.format if state.read is not None else None
+    return VerificationResult(tuple(checks), state.credential, document, fmt)
+
+
+def _trust(state: State, trusted: list[Token[object]]) -> None:
+    """After the input is read (its depth, size and containers checked within the run's
+    limits): when those limits are as strict as the library's defaults, later checks of
+    that same document object need not walk it again."""
+    limits = state.run.limits
+    if (not trusted and state.read is not None and limits.max_depth <= MAX_DEPTH
+            and limits.max_containers <= MAX_CONTAINERS):
+        trusted.append(TRUSTED.set(state.read.document))
+
+
+def _run_checks(state: State, checks: list[Check], trusted: list[Token[object]]) -> None:
     stopped: str | None = None
     for check in CHECKS:
         if stopped is None and not check.applies(state):
@@ -43,8 +67,6 @@ def verify_in_run(source: object, run: Run) -> VerificationResult:
             continue
         result = _guarded(check, state)
         checks.append(result)
+        _trust(state, trusted)
         if result.outcome == "failed" and check.fatal:
             stopped = check.skip_message or f"not run: {check.id} failed"
-    document = state.read.document if state.read is not None else None
-    fmt = state.read.format if state.read is not None else None
-    return VerificationResult(tuple(checks), state.credential, document, fmt)
