@@ -86,3 +86,27 @@ def test_credential_recipient_check_by_email_and_by_did() -> None:
     )
     assert by_did.is_recipient("did:example:maria")
     assert not by_did.is_recipient("did:example:other")
+
+
+def test_the_fast_email_check_gives_email_validators_verdict() -> None:
+    """email_problem's ASCII fast path (dot-atom local part, a remembered domain) agrees
+    with email-validator on every address, valid or not."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from mcbadge.issuing._build import _full_email_problem, email_problem
+
+    atext = st.text(alphabet="abcXYZ09!#$%&'*+/=?^_`{|}~-.\"@ \\()", min_size=0, max_size=70)
+    domains = st.sampled_from([
+        "district.example", "example.com", "EXAMPLE.ORG", "localhost", "a.test",
+        "x.local", "-bad.example", "bad-.example", "a..b", "xn--bcher-kva.example",
+        "bücher.example", "1.2.3.4", "[1.2.3.4]", "ex ample.com", "", "a", "a." * 130 + "com",
+        "invalid", "d.onion", "sub.district.example"])
+
+    @settings(max_examples=1500, deadline=None)
+    @given(atext, domains)
+    def check(local: str, domain: str) -> None:
+        value = f"{local}@{domain}"
+        assert (email_problem(value) is None) == (_full_email_problem(value) is None), value
+
+    check()
