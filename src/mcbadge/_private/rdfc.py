@@ -151,16 +151,38 @@ def _blank_nodes(quad: Quad) -> Iterable[tuple[str, str]]:
         yield "g", quad[3][1]
 
 
+_MARKS = {"s": "\x00s", "o": "\x00o", "g": "\x00g"}
+"""Where a blank node goes in a quad's serialization form: canonical N-Quads never holds a
+raw NUL (literals and IRIs escape it), so a mark cannot be confused with the text."""
+
+
+def _form(quad: Quad) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """``quad`` serialized once with marks for its blank nodes, and (mark, blank node)."""
+    slots = tuple((_MARKS[position], bnode) for position, bnode in _blank_nodes(quad))
+    rename = {bnode: mark for mark, bnode in slots}
+    return serialize_quad(quad, rename), slots
+
+
+def _render(form: tuple[str, tuple[tuple[str, str], ...]], rename: Mapping[str, str]) -> str:
+    text, slots = form
+    for mark, bnode in slots:
+        text = text.replace(mark, rename[bnode], 1)
+    return text
+
+
 class _Canonicalizer:
     def __init__(self, quads: list[Quad], max_work: int, hash_name: str = "sha256") -> None:
         self.quads = quads
         self.hash_name = hash_name
         self.bnode_quads: dict[str, list[Quad]] = {}
+        self.forms: dict[int, tuple[str, tuple[tuple[str, str], ...]]] = {}
         for quad in quads:
             for _, bnode in _blank_nodes(quad):
                 entries = self.bnode_quads.setdefault(bnode, [])
                 if not entries or entries[-1] is not quad:
                     entries.append(quad)
+            if id(quad) not in self.forms:
+                self.forms[id(quad)] = _form(quad)
         if len(self.bnode_quads) > MAX_BLANK_NODES:
             raise CanonicalizationError(
                 f"document has {len(self.bnode_quads)} blank nodes; the limit is {MAX_BLANK_NODES}"
@@ -188,8 +210,10 @@ class _Canonicalizer:
         lines = []
         for quad in self.bnode_quads[ref]:
             self._spend()
-            rename = {b: ("_:a" if b == ref else "_:z") for _, b in _blank_nodes(quad)}
-            lines.append(serialize_quad(quad, rename))
+            text, slots = self.forms[id(quad)]
+            for mark, bnode in slots:
+                text = text.replace(mark, "_:a" if bnode == ref else "_:z", 1)
+            lines.append(text)
         lines.sort()
         result = self._hash("".join(lines))
         self.first_degree[ref] = result
@@ -283,7 +307,7 @@ class _Canonicalizer:
                 for existing in issuer.issued:
                     self.canonical.issue(existing)
         rename = {b: "_:" + c for b, c in self.canonical.issued.items()}
-        return sorted({serialize_quad(q, rename) for q in self.quads})
+        return sorted({_render(self.forms[id(q)], rename) for q in self.quads})
 
     def labels(self) -> dict[str, str]:
         """After :meth:`run`: each input blank node id -> its canonical label (``c14nN``)."""
