@@ -427,10 +427,14 @@ def _templated(document: Mapping[str, Any], loader: Any, remember: bool) -> Expa
 
     from mcbadge.jsonld._plain import vocabulary
 
-    terms = set(vocabulary(loader).by_term)
-    _inline_terms([c for c in _context_list(document) if not isinstance(c, str)], terms)
-    TEMPLATES.put(loader, shape, _templates.build(document, shape, real, full,
-                                                  frozenset(terms)))
+    template = None
+    try:
+        terms = set(vocabulary(loader).by_term)
+        _inline_terms([c for c in _context_list(document) if not isinstance(c, str)], terms)
+        template = _templates.build(document, shape, real, full, frozenset(terms))
+    except Exception:  # noqa: S110 - a template is an optimisation: without one, the full path
+        pass
+    TEMPLATES.put(loader, shape, template)
     return real if remember else Expansion(real.expanded, None)
 
 
@@ -439,8 +443,7 @@ _RECENT_OWNERS: dict[int, Any] = {}
 
 def _expand_safely(document: Mapping[str, Any], loader: Any,
                    records: _Records | None = None) -> list[Any]:
-    probe = dict(document)
-    probe["@context"] = [_SENTINEL_CONTEXT, *_context_list(document)]
+    probe = _probe(document)
     token = _RECORDS.set(records)
     try:
         expanded: list[Any] = _Processor().expand(
