@@ -105,6 +105,15 @@ class Pool:
     def get(self) -> Any:
         with self._lock:
             if self._pool is None or self._pid != os.getpid():
+                try:  # one plain connection first: an unreachable server fails at once,
+                    # with libpq's reason, not after the pool's retries
+                    psycopg.connect(self.dsn, connect_timeout=10,
+                                    application_name="mcbadge").close()
+                except psycopg.Error as exc:
+                    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc
+                    raise LedgerError(f"cannot connect to the PostgreSQL ledger "
+                                      f"{redact(self.dsn)}: {reason}",
+                                      "LEDGER_UNAVAILABLE") from None
                 try:
                     pool = ConnectionPool(
                         self.dsn, min_size=1, max_size=self.max_size, open=False,

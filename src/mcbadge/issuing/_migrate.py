@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from mcbadge.errors import LedgerError
+from mcbadge.errors import IssuingError, LedgerError
 
 LEDGER_TABLES = ("status_lists", "credentials", "status_entries", "status_events")
 SIDE_TABLES = ("program_definitions", "program_submissions", "program_assignments",
@@ -65,6 +65,9 @@ def migrate_to_postgres(workspace: str | Path, url: str) -> dict[str, dict[str, 
     root = Path(workspace)
     if not is_postgres_url(url):
         raise LedgerError("--to is a postgresql:// URL")
+    if not (root / CONFIG).is_file():
+        raise IssuingError(f"{root} is not an issuer workspace (no {CONFIG}); create one "
+                           "with `mcbadge init`", "WORKSPACE_ERROR")
     config = json.loads((root / CONFIG).read_text("utf-8"))
     if config.get("ledger"):
         raise LedgerError(f"{root} already keeps its ledger in {config['ledger']}")

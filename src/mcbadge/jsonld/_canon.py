@@ -337,7 +337,12 @@ def expand_safely(document: Mapping[str, Any], loader: Any) -> list[Any]:
     return expansion(document, loader).expanded
 
 
-def expansion(document: Mapping[str, Any], loader: Any) -> Expansion:
+_UNKNOWN: Any = object()
+"""``shape`` not computed yet (:func:`expansion` computes it)."""
+
+
+def expansion(document: Mapping[str, Any], loader: Any, *, shape: Any = _UNKNOWN
+              ) -> Expansion:
     """:func:`expand_safely` with what each JSON object means (recorded only inside
     :func:`remembering_expansions`). A document of a shape seen before is expanded from
     its shape's template (``jsonld/_templates.py``) when that gives the same answer."""
@@ -353,7 +358,7 @@ def expansion(document: Mapping[str, Any], loader: Any) -> Expansion:
             if hit is not None and _RECENT_OWNERS.get(key[0]) is loader:
                 _RECENT.move_to_end(key)
                 return hit
-    found = _templated(document, loader, remember)
+    found = _templated(document, loader, remember, shape)
     if found is None:
         records = _Records() if remember else None
         found = Expansion(_expand_safely(document, loader, records), records)
@@ -399,12 +404,14 @@ def _inline_terms(node: Any, out: set[str]) -> None:
             _inline_terms(value, out)
 
 
-def _templated(document: Mapping[str, Any], loader: Any, remember: bool) -> Expansion | None:
+def _templated(document: Mapping[str, Any], loader: Any, remember: bool,
+               shape: Any = _UNKNOWN) -> Expansion | None:
     """The expansion from the shape's template, the real one while building a template
     (the shape's second sighting), or None: take the full path."""
     if not _USE_TEMPLATES.get():
         return None
-    shape = _templates.shape_of(document)
+    if shape is _UNKNOWN:
+        shape = _templates.shape_of(document)
     if shape is None:
         return None
     known, template = TEMPLATES.get(loader, shape)
@@ -497,7 +504,9 @@ def canonical_nquads(
     if template is not None and isinstance(template.quads, _templates.QuadTemplate):
         quads = _templates.fill_quads(template.quads, shape)
         return canonicalize_quads(quads, max_work=max_work, hash_name=hash_name)
-    expanded = expand_safely(document, loader)
+    # the shape, computed above, is not computed again
+    expanded = expansion(document, loader,
+                         shape=shape if _USE_TEMPLATES.get() else _UNKNOWN).expanded
     try:
         dataset = _dataset(expanded, loader)
     except jsonld.JsonLdError as exc:

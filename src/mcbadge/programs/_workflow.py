@@ -163,6 +163,7 @@ class Programs(UsesSideTables):
         self.issuer = issuer
         self.mail = mail
         self.path = issuer.path / "ledger.sqlite3"
+        """The SQLite ledger file (unused when the workspace's ledger is PostgreSQL)."""
         self.artifacts_dir = issuer.path / "artifacts"
         self._local = threading.local()
         self._tables = side_tables(issuer, _SCHEMA, timeout=timeout)

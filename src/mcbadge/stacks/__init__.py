@@ -112,7 +112,6 @@ class Stacks(UsesSideTables):
 
     def __init__(self, issuer: Issuer, *, timeout: float = 60.0) -> None:
         self.issuer = issuer
-        self.path = issuer.path / "ledger.sqlite3"
         self._tables = side_tables(issuer, _SCHEMA, timeout=timeout)
 
     def define(self, stack: Stack) -> Stack:
