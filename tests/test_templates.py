@@ -208,3 +208,30 @@ def test_two_nodes_given_one_iri_merge_as_on_the_full_path() -> None:
     same = copy.deepcopy(doc)
     same["evidence"][1]["id"] = "https://example.org/e/1"  # one node, described twice
     assert _answer(same) == _full(same)
+
+
+def test_a_checked_node_described_twice_is_refused_on_a_proven_template() -> None:
+    """The template's signed-view pass is reused only while no checked object shares its
+    id with another description; two subjects given one id go to the full path and are
+    refused there, as without templates."""
+    doc = copy.deepcopy(BENCH)
+    first = doc["credentialSubject"]
+    second = copy.deepcopy(first)
+    second["id"] = "did:example:learner1"
+    second["achievement"]["id"] = "https://example.edu/achievements/other"
+    for i, criterion in enumerate(second["achievement"]["resultDescription"]):
+        criterion["id"] = f"urn:uuid:00000000-0000-4000-8000-{i:012d}"
+    doc["credentialSubject"] = [first, second]
+    _warm(doc)
+    shape = _templates.shape_of(doc)
+    assert shape is not None
+    _, template = TEMPLATES.get_existing(LOADER, shape)
+    assert template is not None and template.views, "the shape's view verdict is proven"
+    other = copy.deepcopy(doc)
+    other["id"] = "urn:uuid:11111111-2222-4333-8444-555555555555"
+    assert check_signed_view(other, LOADER) is None  # proven: no expansion made
+    same = copy.deepcopy(doc)
+    same["credentialSubject"][1]["id"] = same["credentialSubject"][0]["id"]
+    answer = _answer(same)
+    assert answer == _full(same)
+    assert answer[3].startswith("refused JsonLdFormError") and "statements" in answer[3]

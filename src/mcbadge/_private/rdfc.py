@@ -156,36 +156,42 @@ _MARKS = {"s": "\x00s", "o": "\x00o", "g": "\x00g"}
 raw NUL (literals and IRIs escape it), so a mark cannot be confused with the text."""
 
 
-def _form(quad: Quad) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """``quad`` serialized once with marks for its blank nodes, and (mark, blank node)."""
+Form = tuple[str, tuple[tuple[str, str], ...], str]
+"""A quad serialized once with marks for its blank nodes, (mark, blank node) for each in
+order (subject, object, graph), and its predicate IRI (which the n-degree hash reads)."""
+
+
+def _form(quad: Quad) -> Form:
+    """``quad`` as a :data:`Form`."""
     slots = tuple((_MARKS[position], bnode) for position, bnode in _blank_nodes(quad))
     rename = {bnode: mark for mark, bnode in slots}
-    return serialize_quad(quad, rename), slots
+    return serialize_quad(quad, rename), slots, quad[1]
 
 
-def _render(form: tuple[str, tuple[tuple[str, str], ...]], rename: Mapping[str, str]) -> str:
-    text, slots = form
+def quad_forms(quads: Iterable[Quad]) -> list[Form]:
+    return [_form(q) for q in quads]
+
+
+def _render(form: Form, rename: Mapping[str, str]) -> str:
+    text, slots, _ = form
     for mark, bnode in slots:
         text = text.replace(mark, rename[bnode], 1)
     return text
 
 
 class _Canonicalizer:
-    def __init__(self, quads: list[Quad], max_work: int, hash_name: str = "sha256") -> None:
-        self.quads = quads
+    def __init__(self, forms: list[Form], max_work: int, hash_name: str = "sha256") -> None:
+        self.forms = forms
         self.hash_name = hash_name
-        self.bnode_quads: dict[str, list[Quad]] = {}
-        self.forms: dict[int, tuple[str, tuple[tuple[str, str], ...]]] = {}
-        for quad in quads:
-            for _, bnode in _blank_nodes(quad):
-                entries = self.bnode_quads.setdefault(bnode, [])
-                if not entries or entries[-1] is not quad:
-                    entries.append(quad)
-            if id(quad) not in self.forms:
-                self.forms[id(quad)] = _form(quad)
-        if len(self.bnode_quads) > MAX_BLANK_NODES:
+        self.bnode_forms: dict[str, list[int]] = {}
+        for i, (_, slots, _) in enumerate(forms):
+            for _, bnode in slots:
+                entries = self.bnode_forms.setdefault(bnode, [])
+                if not entries or entries[-1] != i:
+                    entries.append(i)
+        if len(self.bnode_forms) > MAX_BLANK_NODES:
             raise CanonicalizationError(
-                f"document has {len(self.bnode_quads)} blank nodes; the limit is {MAX_BLANK_NODES}"
+                f"document has {len(self.bnode_forms)} blank nodes; the limit is {MAX_BLANK_NODES}"
             )
         self.canonical = _Issuer("c14n")
         self.first_degree: dict[str, str] = {}
@@ -208,9 +214,10 @@ class _Canonicalizer:
         if cached is not None:
             return cached
         lines = []
-        for quad in self.bnode_quads[ref]:
+        forms = self.forms
+        for i in self.bnode_forms[ref]:
             self._spend()
-            text, slots = self.forms[id(quad)]
+            text, slots, _ = forms[i]
             for mark, bnode in slots:
                 text = text.replace(mark, "_:a" if bnode == ref else "_:z", 1)
             lines.append(text)
@@ -219,7 +226,8 @@ class _Canonicalizer:
         self.first_degree[ref] = result
         return result
 
-    def hash_related(self, related: str, quad: Quad, issuer: _Issuer, position: str) -> str:
+    def hash_related(self, related: str, predicate: str, issuer: _Issuer, position: str
+                     ) -> str:
         if related in self.canonical.issued:
             ident = "_:" + self.canonical.issued[related]
         elif related in issuer.issued:
@@ -228,16 +236,17 @@ class _Canonicalizer:
             ident = self.hash_first_degree(related)
         data = position
         if position != "g":
-            data += f"<{quad[1]}>"
+            data += f"<{predicate}>"
         return self._hash(data + ident)
 
     def hash_n_degree(self, ref: str, issuer: _Issuer) -> tuple[str, _Issuer]:
         self._spend()
         hash_to_related: dict[str, list[str]] = {}
-        for quad in self.bnode_quads[ref]:
-            for position, bnode in _blank_nodes(quad):
+        for i in self.bnode_forms[ref]:
+            _, slots, predicate = self.forms[i]
+            for mark, bnode in slots:
                 if bnode != ref:
-                    h = self.hash_related(bnode, quad, issuer, position)
+                    h = self.hash_related(bnode, predicate, issuer, mark[1])
                     hash_to_related.setdefault(h, []).append(bnode)
         data = []
         for related_hash in sorted(hash_to_related):
@@ -287,7 +296,7 @@ class _Canonicalizer:
 
     def run(self) -> list[str]:
         hash_to_bnodes: dict[str, list[str]] = {}
-        for bnode in self.bnode_quads:
+        for bnode in self.bnode_forms:
             hash_to_bnodes.setdefault(self.hash_first_degree(bnode), []).append(bnode)
         for h in sorted(hash_to_bnodes):
             nodes = hash_to_bnodes[h]
@@ -307,7 +316,7 @@ class _Canonicalizer:
                 for existing in issuer.issued:
                     self.canonical.issue(existing)
         rename = {b: "_:" + c for b, c in self.canonical.issued.items()}
-        return sorted({_render(self.forms[id(q)], rename) for q in self.quads})
+        return sorted({_render(form, rename) for form in self.forms})
 
     def labels(self) -> dict[str, str]:
         """After :meth:`run`: each input blank node id -> its canonical label (``c14nN``)."""
@@ -319,9 +328,10 @@ def canonical_labels(quads: list[Quad], *, max_work: int = MAX_WORK,
     """RDFC-1.0's canonical issuer for ``quads``: input blank node id (as the quads name it,
     ``_:b0``) -> canonical label without ``_:`` (``c14n0``). Selective disclosure relabels
     the canonical N-Quads with it."""
-    if not any(True for q in quads for _ in _blank_nodes(q)):
+    forms = list(dict.fromkeys(quad_forms(quads)))
+    if not any(slots for _, slots, _ in forms):
         return {}
-    run = _Canonicalizer(quads, max_work, hash_name)
+    run = _Canonicalizer(forms, max_work, hash_name)
     run.run()
     return run.labels()
 
@@ -330,9 +340,17 @@ def canonicalize_quads(quads: list[Quad], *, max_work: int = MAX_WORK,
                        hash_name: str = "sha256") -> str:
     """The canonical N-Quads document (RDFC-1.0) for ``quads``; ``hash_name`` is the
     algorithm's hash (SHA-256; the ECDSA suites run it with SHA-384 for P-384)."""
-    if not any(True for q in quads for _ in _blank_nodes(q)):
-        return "".join(sorted({serialize_quad(q) for q in quads}))
-    return "".join(_Canonicalizer(quads, max_work, hash_name).run())
+    return canonicalize_forms(quad_forms(quads), max_work=max_work, hash_name=hash_name)
+
+
+def canonicalize_forms(forms: list[Form], *, max_work: int = MAX_WORK,
+                       hash_name: str = "sha256") -> str:
+    """:func:`canonicalize_quads` of quads already serialized as :data:`Form` s (a dataset
+    is a set: equal ones count once)."""
+    forms = list(dict.fromkeys(forms))
+    if not any(slots for _, slots, _ in forms):
+        return "".join(sorted({text for text, _, _ in forms}))
+    return "".join(_Canonicalizer(forms, max_work, hash_name).run())
 
 
 def canonicalize_dataset(

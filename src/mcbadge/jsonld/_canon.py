@@ -19,7 +19,7 @@ from pyld.identifier_issuer import IdentifierIssuer
 from mcbadge._private.rdfc import (
     MAX_WORK,
     canonicalize_dataset,
-    canonicalize_quads,
+    canonicalize_forms,
     quads_from_dataset,
 )
 from mcbadge.errors import CanonicalizationError, ContextError, DataLossError
@@ -500,10 +500,10 @@ def canonical_nquads(
 ) -> str:
     """RDFC-1.0 canonical N-Quads of ``document``, after the data-loss check (``hash_name``:
     the algorithm's hash, SHA-256 unless a suite says otherwise)."""
-    template, shape = _quad_template_for(document, loader)
+    template, shape = template_for(document, loader)
     if template is not None and isinstance(template.quads, _templates.QuadTemplate):
-        quads = _templates.fill_quads(template.quads, shape)
-        return canonicalize_quads(quads, max_work=max_work, hash_name=hash_name)
+        forms = _templates.fill_forms(template.quads, shape)
+        return canonicalize_forms(forms, max_work=max_work, hash_name=hash_name)
     # the shape, computed above, is not computed again
     expanded = expansion(document, loader,
                          shape=shape if _USE_TEMPLATES.get() else _UNKNOWN).expanded
@@ -519,9 +519,9 @@ def canonical_nquads(
     return result
 
 
-def _quad_template_for(document: Mapping[str, Any], loader: Any
-                       ) -> tuple[Any, Any]:
-    """(the expansion template for ``document`` if its leaves fit it, its shape)."""
+def template_for(document: Mapping[str, Any], loader: Any) -> tuple[Any, Any]:
+    """(the expansion template for ``document`` if its leaves fit it, its shape); no
+    sighting is counted."""
     if not _USE_TEMPLATES.get():
         return None, None
     shape = _templates.shape_of(document)
@@ -541,8 +541,8 @@ def _build_quad_template(template: Any, shape: Any, loader: Any, real: str, max_
     try:
         abstract = quads_from_dataset(_dataset(_json_copy(template.expanded), loader))
         made = _templates.quad_template(abstract, template)
-        if made is not None and canonicalize_quads(
-                _templates.fill_quads(made, shape), max_work=max_work,
+        if made is not None and canonicalize_forms(
+                _templates.fill_forms(made, shape), max_work=max_work,
                 hash_name=hash_name) == real:
             template.quads = made
     except (jsonld.JsonLdError, CanonicalizationError, RecursionError):

@@ -110,7 +110,8 @@ class Template:
     ``iri``, ``free`` (the leaf does not reach the expansion) or ``fixed`` (its expansion
     is not itself: the template holds it, for ``fixed[i]`` only)."""
 
-    __slots__ = ("expanded", "fixed", "kinds", "quads", "records", "sentinels", "terms")
+    __slots__ = ("described", "expanded", "fixed", "kinds", "quads", "records", "sentinels",
+                 "terms", "views")
 
     def __init__(self, expanded: list[Any], sentinels: dict[str, int], kinds: list[str],
                  records: list[tuple[tuple[Any, ...], dict[str, Any], int]],
@@ -124,6 +125,12 @@ class Template:
         self.kinds = kinds
         self.records = records
         self.fixed = fixed
+        self.described: list[tuple[tuple[Any, ...], int | str]] | None = None
+        """Each JSON object that describes a node (an id and a statement): its path and its
+        ``@id``, a leaf's index or, when the shape holds it, the id itself."""
+        self.views: list[tuple[object, object, tuple[int, ...]]] = []
+        """(read points, vocabulary, the checked objects among :attr:`described`) for which
+        a badge of this template passed the signed-view check (see :func:`view_proven`)."""
 
 
 def _fill(node: Any, sentinels: Mapping[str, int], leaves: list[str],
@@ -274,12 +281,60 @@ def acceptable(template: Template, shape: Shape) -> bool:
 
 class QuadTemplate:
     """The shape's RDF quads (before canonicalization) with sentinels: ``slots`` says
-    where each leaf goes, (quad, 0 = subject / 2 = object, leaf)."""
+    where each leaf goes, (quad, 0 = subject / 2 = object, leaf); ``forms``: each quad's
+    canonical N-Quads form (``_private/rdfc.Form``) as pieces, constant text and leaf
+    codes (``2 * leaf`` an IRI, ``2 * leaf + 1`` a literal: the leaf escaped as such)."""
 
-    __slots__ = ("quads", "slots")
+    __slots__ = ("codes", "forms", "quads", "slots")
 
     def __init__(self, quads: list[Any], slots: list[tuple[int, int, int]]) -> None:
         self.quads, self.slots = quads, slots
+        at: dict[int, dict[int, int]] = {}
+        for qi, where, leaf in slots:
+            at.setdefault(qi, {})[where] = leaf
+        self.forms = [_form_pieces(q, at.get(qi, {})) for qi, q in enumerate(quads)]
+        self.codes = sorted({p for pieces, _, _ in self.forms for p in pieces
+                             if isinstance(p, int)})
+
+
+def _form_pieces(quad: Any, leaves: dict[int, int]
+                 ) -> tuple[tuple[str | int, ...], tuple[tuple[str, str], ...], str]:
+    """``rdfc.serialize_quad`` of ``quad`` with blank-node marks, split where leaves go."""
+    from mcbadge._private.rdfc import _MARKS, XSD_STRING, escape_iri, escape_literal
+
+    (s_kind, s_value), predicate, (o_kind, o_value, datatype, language), graph = quad
+    marks: list[tuple[str, str]] = []
+
+    def term(kind: str, value: str, position: str) -> str:
+        if kind == "blank node":
+            marks.append((_MARKS[position], value))
+            return _MARKS[position]
+        return f"<{escape_iri(value)}>" if kind == "IRI" else value
+
+    pieces: list[str | int] = []
+    if 0 in leaves:
+        pieces += ["<", 2 * leaves[0], ">"]
+    else:
+        pieces.append(term(s_kind, s_value, "s"))
+    pieces.append(f" <{escape_iri(predicate)}> ")
+    if o_kind == "literal":
+        pieces += ['"', 2 * leaves[2] + 1 if 2 in leaves else escape_literal(o_value)]
+        pieces.append('"' + (f"@{language}" if language else f"^^<{escape_iri(datatype)}>"
+                             if datatype and datatype != XSD_STRING else ""))
+    elif 2 in leaves:
+        pieces += ["<", 2 * leaves[2], ">"]
+    else:
+        pieces.append(term(o_kind, o_value, "o"))
+    if graph is not None:
+        pieces.append(" " + term(graph[0], graph[1], "g"))
+    pieces.append(" .\n")
+    merged: list[str | int] = []
+    for piece in pieces:
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return tuple(merged), tuple(marks), predicate
 
 
 def quad_template(quads: list[Any], template: Template) -> QuadTemplate | None:
@@ -309,20 +364,84 @@ def quad_template(quads: list[Any], template: Template) -> QuadTemplate | None:
     return QuadTemplate(quads, slots)
 
 
-def fill_quads(qt: QuadTemplate, shape: Shape) -> list[Any]:
-    """The document's quads: the template's with its leaves put in, duplicates dropped
-    (RDF datasets are sets: two nodes a document gives one IRI are merged in pyld's node
-    map)."""
-    out = list(qt.quads)
+def fill_forms(qt: QuadTemplate, shape: Shape) -> list[Any]:
+    """The document's quads as canonical N-Quads forms (``rdfc.Form``): the template's
+    with its leaves put in, escaped for where they stand. Equal quads give equal forms
+    (``rdfc.canonicalize_forms`` counts them once, as pyld's node map merges two nodes a
+    document gives one IRI)."""
+    from mcbadge._private.rdfc import escape_iri, escape_literal
+
     leaves = shape.leaves
-    for qi, where, leaf in qt.slots:
-        subject, predicate, obj, graph = out[qi]
-        if where == 0:
-            subject = (subject[0], leaves[leaf])
-        else:
-            obj = (obj[0], leaves[leaf], obj[2], obj[3])
-        out[qi] = (subject, predicate, obj, graph)
-    return list(dict.fromkeys(out))
+    escaped = {c: escape_literal(leaves[c >> 1]) if c & 1 else escape_iri(leaves[c >> 1])
+               for c in qt.codes}
+    return [("".join([p if isinstance(p, str) else escaped[p] for p in pieces])
+             if len(pieces) > 1 else str(pieces[0]), marks, predicate)
+            for pieces, marks, predicate in qt.forms]
+
+
+MAX_VIEWS = 8
+
+
+def _described(template: Template) -> list[tuple[tuple[Any, ...], int | str]]:
+    if template.described is None:
+        nodes: dict[int, dict[str, Any]] = {}
+        stack: list[Any] = [template.expanded]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                nodes[id(node)] = node
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+        described: list[tuple[tuple[Any, ...], int | str]] = []
+        for path, _iris, parent in template.records:
+            node_id = nodes[parent].get("@id")
+            if isinstance(node_id, str) and len(nodes[parent]) > 1:
+                described.append((path, template.sentinels.get(node_id, node_id)))
+        template.described = described
+    return template.described
+
+
+def _alone(template: Template, shape: Shape, checked: tuple[int, ...]) -> bool:
+    """Whether, in the document of ``shape``, each checked JSON object (by its index in
+    :func:`_described`) is the only one that describes its node."""
+    if not checked:
+        return True
+    ids = [shape.leaves[d] if isinstance(d, int) else d for _, d in _described(template)]
+    counts: dict[str, int] = {}
+    for node_id in ids:
+        counts[node_id] = counts.get(node_id, 0) + 1
+    return all(counts[ids[c]] == 1 for c in checked)
+
+
+def view_proven(template: Template, shape: Shape, read_points: object, vocabulary: object
+                ) -> bool:
+    """Whether the signed-view verdict for ``shape``'s document is known to be a pass.
+
+    The check reads (``jsonld/_view.py``): each object's key meanings (the template's
+    records, the same for every document it accepts), blank-node ids (an IRI leaf it
+    accepts is neutral, never ``_:``; the rest is the shape's) and, only for a node that a
+    checked object (a read point: where it is is the shape's) describes and another JSON
+    object describes too, the merged statements. So a document that the template accepts,
+    in which no checked object shares its id with another description, gets the verdict of
+    any other such document: the one recorded by :func:`prove_view`."""
+    for points, vocab, checked in template.views:
+        if points is read_points and vocab is vocabulary:
+            return _alone(template, shape, checked)
+    return False
+
+
+def prove_view(template: Template, shape: Shape, read_points: object, vocabulary: object,
+               checked_paths: set[tuple[Any, ...]]) -> None:
+    """Record that ``shape``'s document (accepted by ``template``) passed the check, whose
+    checked objects sit at ``checked_paths``."""
+    if len(template.views) >= MAX_VIEWS or any(
+            p is read_points and v is vocabulary for p, v, _ in template.views):
+        return
+    checked = tuple(i for i, (path, _) in enumerate(_described(template))
+                    if path in checked_paths)
+    if _alone(template, shape, checked):
+        template.views.append((read_points, vocabulary, checked))
 
 
 def fill(template: Template, document: Mapping[str, Any], shape: Shape,

@@ -26,6 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from mcbadge.errors import JsonLdFormError
+from mcbadge.jsonld import _templates
 from mcbadge.jsonld._canon import Expansion, expansion
 from mcbadge.jsonld._plain import _ptr, vocabulary
 
@@ -66,28 +67,46 @@ def check_signed_view(
     document: Mapping[str, Any],
     loader: Any,
     read_points: Sequence[ReadPoint] = CREDENTIAL_READ_POINTS,
-) -> Expansion:
-    """Check ``document`` (without its proof) as the module doc says; return its expansion.
+) -> Expansion | None:
+    """Check ``document`` (without its proof) as the module doc says; return its expansion,
+    or None when its shape's template already proves the verdict (no expansion made).
 
-    Raises JsonLdFormError or DataLossError. Run it inside
-    :func:`~mcbadge.jsonld._canon.remembering_expansions` (a verification run), where
-    the expansion records what each JSON object means.
+    Raises JsonLdFormError or DataLossError.
     """
-    from mcbadge.jsonld._canon import remembering_expansions
+    from mcbadge.jsonld._canon import remembering_expansions, template_for
 
+    vocab = vocabulary(loader)
+    template, shape = template_for(document, loader)
+    if template is not None and _templates.view_proven(template, shape, read_points, vocab):
+        return None
     with remembering_expansions():
-        found = expansion(document, loader)
+        found = expansion(document, loader) if shape is None else \
+            expansion(document, loader, shape=shape)
     root = found.root
     if root is None:
         raise _fail("", "the document could not be read as JSON-LD")
     _check_keys(found, root, loader)
     _check_blank_nodes(found.expanded)
-    vocab = vocabulary(loader)
+    checked: set[tuple[Any, ...]] = set()
     for keys, terms in read_points:
         iris = frozenset(i for t in terms for i in vocab.by_term.get(t, ()))
         for path, obj in _objects_at(root, keys):
             _check_complete(found, obj, path, iris)
+            checked.add(_steps(path))
+    if template is not None:
+        _templates.prove_view(template, shape, read_points, vocab, checked)
     return found
+
+
+def _steps(pointer: str) -> tuple[Any, ...]:
+    """A JSON pointer (from :func:`_objects_at`) as path steps (keys, list indexes)."""
+    if not pointer:
+        return ()
+    out: list[Any] = []
+    for part in pointer[1:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        out.append(int(part) if part.isdigit() else part)
+    return tuple(out)
 
 
 def _check_keys(found: Expansion, root: dict[str, Any], loader: Any) -> None:

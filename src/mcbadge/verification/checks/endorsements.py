@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from mcbadge.jsonld._plain import _ptr
+from mcbadge.jsonld._plain import Trail, _path, _ptr
 from mcbadge.verification._result import Check, VerificationResult
 from mcbadge.verification._state import Run, State, types_of
 from mcbadge.verification.checks._base import VerifierCheck
@@ -16,28 +16,36 @@ from mcbadge.verification.checks._base import VerifierCheck
 MAX_ENDORSEMENTS = 32
 MAX_NESTING = 2
 _SKIP = frozenset({"proof", "@context", "endorsement", "endorsementJwt"})
+_KEYS = ("endorsement", "endorsementJwt")
 
 
 def embedded_endorsements(doc: Mapping[str, Any]) -> Iterator[tuple[str, Any, Any]]:
     """(path, endorsement, id of the node it is attached to) for every endorsement on any
     node of ``doc``. Credentials embedded in it (an endorsement, a CLR's achievements) carry
     their own ``@context`` and are verified as documents of their own, with theirs."""
-    stack: list[tuple[str, Any]] = [("", doc)]
+    # (node, its trail: (parent trail, step), or None at the root); a path is spelled out
+    # only for what is found
+    stack: list[tuple[Any, Trail]] = [(doc, None)]
     while stack:
-        path, node = stack.pop()
-        if isinstance(node, list):
-            stack.extend((_ptr(path, i), item) for i, item in enumerate(node))
+        node, trail = stack.pop()
+        if type(node) is list:
+            stack.extend((item, (trail, i)) for i, item in enumerate(node)
+                         if isinstance(item, list | Mapping))
             continue
-        if not isinstance(node, Mapping) or (path and "@context" in node):
+        if not isinstance(node, Mapping) or (trail is not None and "@context" in node):
             continue
-        for key in ("endorsement", "endorsementJwt"):
+        for key in _KEYS:
             value = node.get(key)
-            items = value if isinstance(value, list) else [] if value is None else [value]
-            for j, item in enumerate(items):
-                where = _ptr(_ptr(path, key), j) if isinstance(value, list) else _ptr(path, key)
-                yield where, item, node.get("id")
-        stack.extend((_ptr(path, k), v) for k, v in reversed(list(node.items()))
-                     if k not in _SKIP)
+            if value is None:
+                continue
+            path = _ptr(_path(trail), key)
+            if isinstance(value, list):
+                for j, item in enumerate(value):
+                    yield _ptr(path, j), item, node.get("id")
+            else:
+                yield path, value, node.get("id")
+        stack.extend((v, (trail, k)) for k, v in reversed(list(node.items()))
+                     if k not in _SKIP and isinstance(v, list | Mapping))
 
 
 def _subject_ids(result: VerificationResult) -> list[Any]:
