@@ -80,6 +80,30 @@ def test_reserve_then_record_issued(make_ledger: Factory) -> None:
     assert ledger.get("urn:uuid:not-there") is None
 
 
+def test_record_and_reserve_is_one_transaction_both_or_neither(make_ledger: Factory) -> None:
+    """Bulk runs record a chunk and reserve the next in one commit: after it both hold; when
+    the reservation is refused, the record is not kept either (and can be made again)."""
+    ledger = make_ledger()
+    [first] = ledger.reserve([Reservation("ada@example.org", "x", "c0")])
+    stored, [second] = ledger.record_and_reserve(
+        [(first.id, '{"n": 0}')], [Reservation("bob@example.org", "x", "c1")])
+    assert stored == {first.id}
+    assert ledger.get(first.id).document == '{"n": 0}'
+    assert second.state == "reserved" and ledger.find("c1") == second
+    ledger.reserve([Reservation("a@example.org", "x", "c2", credential_id="urn:uuid:taken")])
+    with pytest.raises(LedgerError) as caught:
+        ledger.record_and_reserve(
+            [(second.id, '{"n": 1}')],
+            [Reservation("c@example.org", "x", "c3", credential_id="urn:uuid:taken")])
+    assert caught.value.code == "ID_CONFLICT"
+    assert ledger.get(second.id).state == "reserved" and ledger.find("c3") is None
+    other = make_ledger()  # another writer sees the same
+    assert other.get(second.id).state == "reserved"
+    assert ledger.record_issued([(second.id, '{"n": 1}')]) == {second.id}
+    with pytest.raises(LedgerError, match="twice"):
+        ledger.record_and_reserve([], [Reservation("a", "b", "x"), Reservation("a", "b", "x")])
+
+
 def test_an_idempotency_key_is_reserved_once_across_writers(make_ledger: Factory) -> None:
     one, two = make_ledger(), make_ledger()
     [first] = one.reserve([Reservation("ada@example.org", "https://a.example/1", "same")])

@@ -1,11 +1,14 @@
 """Bulk issuance: one award to every row of a roster, across processes, resumable.
 
 The parent process owns the ledger: it reserves each chunk of rows (ids and status indexes,
-keyed by the row's idempotency key) in one transaction, hands the chunk to a worker process
-to build and sign, records the signed credentials in a second transaction, and only then
-writes the output files (atomically). Killed at any moment and run again, the rows already
-issued are skipped (their files rewritten from the ledger if missing or different), reserved
-ones are completed with the ids and indexes they already have, and the rest are issued.
+keyed by the row's idempotency key) in a transaction, hands the chunk to a worker process
+to build and sign, records the signed credentials in a later transaction, and only then
+writes the output files (atomically). A chunk's record and the next chunk's reservation
+are one transaction (one fsync, ``Ledger.record_and_reserve``): what is durable when is
+unchanged (a reservation before its chunk is signed, a record before its files are written).
+Killed at any moment and run again, the rows already issued are skipped (their files
+rewritten from the ledger if missing or different), reserved ones are completed with the
+ids and indexes they already have, and the rest are issued.
 """
 
 from __future__ import annotations
@@ -402,10 +405,15 @@ class _Run:
         if self.outputs.write(row, key, record.document, check=True):
             self.summary.rewritten += 1
 
+    def _requests(self, chunk: Sequence[_Keyed]) -> list[Reservation]:
+        return [Reservation(row.recipient.value, self.achievement_id, key, self.purposes)
+                for row, key in chunk]
+
     def reserve(self, chunk: Sequence[_Keyed]) -> tuple[list[_Kept], list[_Item]]:
-        records = self.issuer.ledger.reserve([
-            Reservation(row.recipient.value, self.achievement_id, key, self.purposes)
-            for row, key in chunk])
+        return self._take(chunk, self.issuer.ledger.reserve(self._requests(chunk)))
+
+    def _take(self, chunk: Sequence[_Keyed], records: Sequence[LedgerRecord]
+              ) -> tuple[list[_Kept], list[_Item]]:
         kept, items = [], []
         for (row, key), record in zip(chunk, records, strict=True):
             problem = _mismatch(record, row)
@@ -419,9 +427,19 @@ class _Run:
                           row.evidence, row.results))
         return kept, items
 
-    def finish(self, kept: list[_Kept], signed: list[_Signed]) -> None:
-        """Record what was signed, then (only then) write its files."""
-        stored = self.issuer.ledger.record_issued(signed)
+    def finish(self, kept: list[_Kept], signed: list[_Signed],
+               following: Sequence[_Keyed] | None = None
+               ) -> tuple[list[_Kept], list[_Item]] | None:
+        """Record what was signed, then (only then) write its files. With ``following``
+        (the next chunk), its reservation is made in the same transaction as this record
+        (one commit, not two) and returned as :meth:`reserve` returns it."""
+        reserved = None
+        if following:
+            stored, records = self.issuer.ledger.record_and_reserve(
+                signed, self._requests(following))
+            reserved = self._take(following, records)
+        else:
+            stored = self.issuer.ledger.record_issued(signed)
         texts = dict(signed)
         for row, key, record in kept:
             document = texts[record.id]
@@ -436,6 +454,7 @@ class _Run:
             self.outputs.write(row, key, document, check=False)
         self.done += len(kept)
         self.report()
+        return reserved
 
     def failed_chunk(self, kept: list[_Kept], exc: BaseException) -> None:
         message = exc.message if isinstance(exc, MCBadgeError) else f"{type(exc).__name__}: {exc}"
@@ -448,9 +467,14 @@ class _Run:
                   worker_args: tuple[Any, ...]) -> None:
         _init_worker(*worker_args)
         try:
-            for chunk in _chunks(pending, chunk_size):
-                kept, items = self.reserve(chunk)
-                self.finish(kept, _sign_chunk(items))
+            chunks = _chunks(pending, chunk_size)
+            chunk = next(chunks, None)
+            reserved = self.reserve(chunk) if chunk is not None else None
+            while reserved is not None:
+                kept, items = reserved
+                signed = _sign_chunk(items)
+                chunk = next(chunks, None)
+                reserved = self.finish(kept, signed, chunk)
         finally:
             _worker.clear()
 
@@ -461,11 +485,13 @@ class _Run:
             chunks = _chunks(pending, chunk_size)
             inflight: dict[Future[list[_Signed]], list[_Kept]] = {}
 
-            def submit() -> bool:
-                chunk = next(chunks, None)
-                if chunk is None:
-                    return False
-                kept, items = self.reserve(chunk)
+            def submit(reserved: tuple[list[_Kept], list[_Item]] | None = None) -> bool:
+                if reserved is None:
+                    chunk = next(chunks, None)
+                    if chunk is None:
+                        return False
+                    reserved = self.reserve(chunk)
+                kept, items = reserved
                 inflight[pool.submit(_sign_chunk, items)] = kept
                 return True
 
@@ -484,9 +510,13 @@ class _Run:
                                 "is lost or issued twice)") from None
                         except Exception as exc:  # a row the worker could not build or sign
                             self.failed_chunk(kept, exc)
+                            submit()
                         else:
-                            self.finish(kept, signed)
-                        submit()
+                            # this chunk's record and the next one's reservation: one commit
+                            following = next(chunks, None)
+                            reserved = self.finish(kept, signed, following)
+                            if reserved is not None:
+                                submit(reserved)
             except BaseException:
                 for future in inflight:
                     future.cancel()

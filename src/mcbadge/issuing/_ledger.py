@@ -145,6 +145,13 @@ class Ledger(Protocol):
         ids stored (one another writer completed first is left as that writer stored it)."""
         ...
 
+    def record_and_reserve(self, issued: Sequence[tuple[str, str]],
+                           requests: Sequence[Reservation]
+                           ) -> tuple[set[str], list[LedgerRecord]]:
+        """:meth:`record_issued` then :meth:`reserve`, in one transaction (one commit: bulk
+        runs record a chunk and reserve the next together); both or neither."""
+        ...
+
     def set_status(
         self, credential_id: str, purpose: str, value: int, *, reason: str | None,
         actor: str | None,
@@ -657,24 +664,42 @@ class SQLiteLedger:
         keys = check_reservations(requests)
         now = utc_now()
         with self._tx() as db:
-            existing = self.find_many(keys) if keys else {}
-            out, credentials, entries = plan_reservations(
-                requests, existing,
-                lambda cid: db.execute("SELECT 1 FROM credentials WHERE id = ?",
-                                       (cid,)).fetchone() is not None,
-                lambda purpose: self._allocate(db, purpose), now)
-            db.executemany(
-                "INSERT INTO credentials (id, idempotency_key, recipient, achievement_id, "
-                "state, reserved_at) VALUES (?, ?, ?, ?, 'reserved', ?)", credentials,
-            )
-            db.executemany(
-                "INSERT INTO status_entries (list_seq, idx, credential_id, purpose) "
-                "VALUES (?, ?, ?, ?)", entries,
-            )
-            db.executemany("UPDATE status_lists SET allocated = allocated + ? WHERE seq = ?",
-                           per_list_counts(entries))
+            out = self._reserve(db, requests, keys, now)
         self._fresh.clear()
         self._current.clear()
+        return out
+
+    @_locked
+    def record_and_reserve(self, issued: Sequence[tuple[str, str]],
+                           requests: Sequence[Reservation]
+                           ) -> tuple[set[str], list[LedgerRecord]]:
+        keys = check_reservations(requests)
+        now = utc_now()
+        with self._tx() as db:
+            stored = self._record(db, issued, now)
+            out = self._reserve(db, requests, keys, now)
+        self._fresh.clear()
+        self._current.clear()
+        return stored, out
+
+    def _reserve(self, db: sqlite3.Connection, requests: Sequence[Reservation],
+                 keys: list[str], now: str) -> list[LedgerRecord]:
+        existing = self.find_many(keys) if keys else {}
+        out, credentials, entries = plan_reservations(
+            requests, existing,
+            lambda cid: db.execute("SELECT 1 FROM credentials WHERE id = ?",
+                                   (cid,)).fetchone() is not None,
+            lambda purpose: self._allocate(db, purpose), now)
+        db.executemany(
+            "INSERT INTO credentials (id, idempotency_key, recipient, achievement_id, "
+            "state, reserved_at) VALUES (?, ?, ?, ?, 'reserved', ?)", credentials,
+        )
+        db.executemany(
+            "INSERT INTO status_entries (list_seq, idx, credential_id, purpose) "
+            "VALUES (?, ?, ?, ?)", entries,
+        )
+        db.executemany("UPDATE status_lists SET allocated = allocated + ? WHERE seq = ?",
+                       per_list_counts(entries))
         return out
 
     def _forget_allocations(self) -> None:
@@ -745,22 +770,27 @@ class SQLiteLedger:
     @_locked
     def record_issued(self, issued: Sequence[tuple[str, str]]) -> set[str]:
         now = utc_now()
+        with self._tx() as db:
+            return self._record(db, issued, now)
+
+    @staticmethod
+    def _record(db: sqlite3.Connection, issued: Sequence[tuple[str, str]], now: str
+                ) -> set[str]:
         update = ("UPDATE credentials SET state = 'issued', document = ?, issued_at = ? "
                   "WHERE id = ? AND state = 'reserved'")
-        with self._tx() as db:
-            cursor = db.executemany(update, [(doc, now, cid) for cid, doc in issued])
-            if cursor.rowcount == len(issued):
-                return {cid for cid, _ in issued}
-            # some were completed by another writer first (or are not ours): sort them out
-            stored = set()
-            for cid, _document in issued:
-                row = db.execute("SELECT issued_at, document FROM credentials WHERE id = ?",
-                                 (cid,)).fetchone()
-                if row is None:
-                    raise LedgerError(f"{cid} is not a credential of this ledger", "NOT_FOUND")
-                if row[0] == now and row[1] == _document:
-                    stored.add(cid)
-            return stored
+        cursor = db.executemany(update, [(doc, now, cid) for cid, doc in issued])
+        if cursor.rowcount == len(issued):
+            return {cid for cid, _ in issued}
+        # some were completed by another writer first (or are not ours): sort them out
+        stored = set()
+        for cid, _document in issued:
+            row = db.execute("SELECT issued_at, document FROM credentials WHERE id = ?",
+                             (cid,)).fetchone()
+            if row is None:
+                raise LedgerError(f"{cid} is not a credential of this ledger", "NOT_FOUND")
+            if row[0] == now and row[1] == _document:
+                stored.add(cid)
+        return stored
 
     @_locked
     def set_status(

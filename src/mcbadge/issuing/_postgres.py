@@ -388,17 +388,36 @@ class PostgresLedger:
     def record_issued(self, issued: Sequence[tuple[str, str]]) -> set[str]:
         now = utc_now()
         with self.pool.transaction() as db:
-            stored = set()
-            for cid, document in issued:
-                done = db.execute("UPDATE credentials SET state = 'issued', document = ?, "
-                                  "issued_at = ? WHERE id = ? AND state = 'reserved'",
-                                  (document, now, cid)).rowcount
-                if done == 1:
-                    stored.add(cid)
-                elif db.execute("SELECT 1 FROM credentials WHERE id = ?",
-                                (cid,)).fetchone() is None:
-                    raise LedgerError(f"{cid} is not a credential of this ledger", "NOT_FOUND")
-            return stored
+            return self._record(db, issued, now)
+
+    def record_and_reserve(self, issued: Sequence[tuple[str, str]],
+                           requests: Sequence[Reservation]
+                           ) -> tuple[set[str], list[LedgerRecord]]:
+        keys = check_reservations(requests)
+        now = utc_now()
+        with self._lock:
+            try:
+                with self.pool.transaction(RESERVE_LOCK) as db:
+                    stored = self._record(db, issued, now)
+                    return stored, self._reserve(db, requests, keys, now)
+            except BaseException:
+                self._used_cache.clear()  # it may hold indexes that were never stored
+                self._seen = 0
+                raise
+
+    @staticmethod
+    def _record(db: Connection, issued: Sequence[tuple[str, str]], now: str) -> set[str]:
+        stored = set()
+        for cid, document in issued:
+            done = db.execute("UPDATE credentials SET state = 'issued', document = ?, "
+                              "issued_at = ? WHERE id = ? AND state = 'reserved'",
+                              (document, now, cid)).rowcount
+            if done == 1:
+                stored.add(cid)
+            elif db.execute("SELECT 1 FROM credentials WHERE id = ?",
+                            (cid,)).fetchone() is None:
+                raise LedgerError(f"{cid} is not a credential of this ledger", "NOT_FOUND")
+        return stored
 
     def set_status(self, credential_id: str, purpose: str, value: int, *,
                    reason: str | None = None, actor: str | None = None) -> bool:

@@ -40,6 +40,9 @@ _KNOWN = {
 }
 
 
+_MAX_RENAMED = 256
+
+
 @dataclass(frozen=True)
 class RosterFormat:
     """How to read a roster file whose columns are not mcbadge's own."""
@@ -65,6 +68,18 @@ class RosterFormat:
 
     def rename(self, header: str) -> str | None:
         """The mcbadge column a file column is read as; None to leave it out."""
+        known: dict[str, str | None] | None = self.__dict__.get("_renamed")
+        if known is None:
+            known = {}
+            object.__setattr__(self, "_renamed", known)  # a cache, not a field
+        if header in known:
+            return known[header]
+        found = self._rename(header)
+        if len(known) < _MAX_RENAMED:  # a JSONL roster may name any key: bounded
+            known[header] = found
+        return found
+
+    def _rename(self, header: str) -> str | None:
         folded = header.strip().lower()
         for ours, theirs in self.columns.items():
             if theirs.strip().lower() == folded:
