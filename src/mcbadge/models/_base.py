@@ -251,8 +251,12 @@ class OBModel(BaseModel):
                 data = cls._build_defaults(dict(data))
         obj = handler(data)
         if not building and isinstance(data, Mapping) and isinstance(obj, OBModel):
-            aliases = _aliases(cls)
-            obj._key_order = tuple(aliases.get(str(k), str(k)) for k in data)
+            # the input's own names, in order (mapped to aliases when written back)
+            private = obj.__pydantic_private__
+            if private is not None:
+                private["_key_order"] = tuple(data)
+            else:
+                obj._key_order = tuple(data)
         return obj
 
     @classmethod
@@ -294,6 +298,8 @@ class OBModel(BaseModel):
             del out[key]
         order = self._key_order
         if order:
+            aliases = _aliases(type(self))
+            order = tuple(aliases.get(str(k), str(k)) for k in order)
             ordered = {k: out[k] for k in order if k in out}
             if len(ordered) != len(out):
                 ordered.update((k, v) for k, v in out.items() if k not in ordered)

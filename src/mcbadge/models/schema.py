@@ -192,13 +192,22 @@ def _schema_for(doc: Mapping[str, Any]) -> str:
 
 
 def _wrap_single_proofs(node: Any) -> Any:
+    """``node`` with every single ``proof`` object as a one-item list (the schemas' form);
+    only what changes is copied (the path to each such proof)."""
     if isinstance(node, dict):
-        out = {k: _wrap_single_proofs(v) for k, v in node.items()}
-        if isinstance(out.get("proof"), dict):
-            out["proof"] = [out["proof"]]
-        return out
+        out = None
+        for key, value in node.items():
+            wrapped = _wrap_single_proofs(value) if isinstance(value, dict | list) else value
+            if key == "proof" and isinstance(wrapped, dict):
+                wrapped = [wrapped]
+            if wrapped is not value:
+                if out is None:
+                    out = dict(node)
+                out[key] = wrapped
+        return node if out is None else out
     if isinstance(node, list):
-        return [_wrap_single_proofs(v) for v in node]
+        items = [_wrap_single_proofs(v) if isinstance(v, dict | list) else v for v in node]
+        return node if all(a is b for a, b in zip(items, node, strict=True)) else items
     return node
 
 
