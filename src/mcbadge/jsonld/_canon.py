@@ -519,12 +519,14 @@ def canonical_nquads(
     return result
 
 
-def template_for(document: Mapping[str, Any], loader: Any) -> tuple[Any, Any]:
+def template_for(document: Mapping[str, Any], loader: Any, shape: Any = _UNKNOWN
+                 ) -> tuple[Any, Any]:
     """(the expansion template for ``document`` if its leaves fit it, its shape); no
-    sighting is counted."""
+    sighting is counted. ``shape``: ``document``'s, when the caller has it."""
     if not _USE_TEMPLATES.get():
         return None, None
-    shape = _templates.shape_of(document)
+    if shape is _UNKNOWN:
+        shape = _templates.shape_of(document)
     if shape is None:
         return None, None
     _, template = TEMPLATES.get_existing(loader, shape)

@@ -67,16 +67,19 @@ def check_signed_view(
     document: Mapping[str, Any],
     loader: Any,
     read_points: Sequence[ReadPoint] = CREDENTIAL_READ_POINTS,
+    *, shape: Any = None,
 ) -> Expansion | None:
     """Check ``document`` (without its proof) as the module doc says; return its expansion,
     or None when its shape's template already proves the verdict (no expansion made).
+    ``shape``: ``document``'s (``_templates.shape_of``), when the caller has it.
 
     Raises JsonLdFormError or DataLossError.
     """
     from mcbadge.jsonld._canon import remembering_expansions, template_for
 
     vocab = vocabulary(loader)
-    template, shape = template_for(document, loader)
+    template, shape = template_for(document, loader) if shape is None else \
+        template_for(document, loader, shape)
     if template is not None and _templates.view_proven(template, shape, read_points, vocab):
         return None
     with remembering_expansions():

@@ -66,6 +66,9 @@ class State:
     signers: list[ResolvedKey] = field(default_factory=list)
     jwt: JwtResult | None = None
     expansion: Expansion | None = None
+    shape: Any = None
+    """The shape (``jsonld/_templates.Shape``) of the document without its proof, once
+    ``signed_view`` has it: every member name of the document is in its key."""
     credential: AnyCredential | None = None
     suites: list[str] = field(default_factory=list)
     """The proof suites (or ``jwt``) that verified."""
