@@ -157,3 +157,18 @@ def test_garbage_never_raises(token: str) -> None:
        st.dictionaries(st.text(max_size=5), st.text(max_size=5) | st.integers(), max_size=4))
 def test_well_formed_but_wrong_tokens_never_raise(header: dict[str, Any], payload: dict[str, Any]) -> None:
     assert not verify_jwt(f"{_b64(header)}.{_b64(payload)}.AAAA").verified
+
+
+@pytest.mark.parametrize("bad", ["\u00e9", "\u0663", "+", "/", "=", " ", "."])
+def test_a_part_with_a_character_outside_base64url_is_a_parsing_error(bad: str) -> None:
+    """Only A-Z, a-z, 0-9, '-' and '_' (Unicode letters and digits, which str.isalnum takes,
+    are not base64url)."""
+    key = Ed25519Key.from_seed(bytes(32))
+    token = sign_jwt({"@context": ["https://www.w3.org/ns/credentials/v2"],
+                      "type": ["VerifiableCredential"], "issuer": key.did,
+                      "validFrom": "2026-01-01T00:00:00Z",
+                      "credentialSubject": {"id": "did:example:1"}}, key)
+    assert verify_jwt(token).verified
+    h64, p64, s64 = token.split(".")
+    result = verify_jwt(f"{h64}.{p64[:10]}{bad}{p64[10:]}.{s64}")
+    assert not result.verified and result.problem == "PARSING_ERROR"
