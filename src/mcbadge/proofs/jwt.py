@@ -240,6 +240,12 @@ def verify_jwt(token: str | bytes, resolve_key: JwtKeyResolver | None = None) ->
         parts = decode_jwt(token)
     except MCBadgeError as exc:
         return _fail("PARSING_ERROR", exc.message)
+    return verify_jwt_parts(parts, resolve_key)
+
+
+def verify_jwt_parts(parts: JwtParts, resolve_key: JwtKeyResolver | None = None) -> JwtResult:
+    """:func:`verify_jwt` of a token already taken apart by :func:`decode_jwt` (the
+    verifier reads the token once)."""
     header, payload, credential, where = parts.header, parts.payload, parts.credential, parts.where
     extra = set(header) - _ALLOWED_HEADERS
     if extra:

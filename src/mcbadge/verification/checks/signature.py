@@ -9,6 +9,7 @@ from typing import Any
 
 from mcbadge.keys import key_from_jwk
 from mcbadge.proofs import SUITES, VERIFY_ONLY, verify_jwt, verify_proof
+from mcbadge.proofs.jwt import verify_jwt_parts
 from mcbadge.resolve import ResolvedKey
 from mcbadge.verification._result import Check
 from mcbadge.verification._state import Run, State, as_list
@@ -115,7 +116,10 @@ class SignatureCheck(VerifierCheck):
         allowed = run.settings.allowed_suites
         if allowed is not None and "jwt" not in allowed:
             return self.failed("VC-JWT is not allowed by the policy", "INVALID_SIGNATURE")
-        result = verify_jwt(token, run.keys.jwt_key)
+        read = state.read
+        parts = read.jwt_parts if read is not None and read.jwt == token else None
+        result = verify_jwt(token, run.keys.jwt_key) if parts is None else \
+            verify_jwt_parts(parts, run.keys.jwt_key)
         state.jwt = result
         header = result.header
         details = {"format": "jwt", "alg": header.get("alg"), "kid": header.get("kid")}
