@@ -235,3 +235,22 @@ def test_a_checked_node_described_twice_is_refused_on_a_proven_template() -> Non
     answer = _answer(same)
     assert answer == _full(same)
     assert answer[3].startswith("refused JsonLdFormError") and "statements" in answer[3]
+
+
+def test_a_run_shapes_the_copies_of_one_credential_once(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    from mcbadge.jsonld import _canon
+
+    calls: list[int] = []
+    real = _templates.shape_of
+    monkeypatch.setattr(_templates, "shape_of", lambda doc: calls.append(1) or real(doc))
+    doc = copy.deepcopy(BENCH)
+    with remembering_expansions():
+        first = _canon.shape_in_run(dict(doc))
+        again = _canon.shape_in_run({k: v for k, v in doc.items()})  # the same members
+        assert again is first and len(calls) == 1
+        other = dict(doc, id="urn:uuid:11111111-2222-4333-8444-555555555555")
+        changed = _canon.shape_in_run(other)  # another member: walked
+        assert len(calls) == 2 and changed is not None and changed.leaves != first.leaves
+    _canon.shape_in_run(dict(doc))  # outside a run nothing is remembered
+    assert len(calls) == 3

@@ -244,17 +244,51 @@ def _find_losses(node: Any, where: str, losses: list[str]) -> None:
         _find_losses(value, where if key.startswith("@") else f"{where}/{_short(key)}", losses)
 
 
-_REMEMBER: ContextVar[bool] = ContextVar("mcbadge_remember_expansions", default=False)
+class _RunMemo:
+    """What one verification run remembers: the shapes of its last few documents."""
+
+    __slots__ = ("shapes",)
+
+    def __init__(self) -> None:
+        self.shapes: list[tuple[tuple[tuple[str, int], ...], tuple[Any, ...], Any]] = []
+
+
+_REMEMBER: ContextVar[_RunMemo | None] = ContextVar("mcbadge_remember_expansions",
+                                                   default=None)
+_RUN_SHAPES = 4
 
 
 @contextmanager
 def remembering_expansions() -> Iterator[None]:
-    """Within this block, :func:`expand_safely` reuses recent expansions of equal documents."""
-    token = _REMEMBER.set(True)
+    """Within this block, :func:`expand_safely` reuses recent expansions of equal documents
+    (and :func:`shape_in_run` the shapes of the run's documents)."""
+    if _REMEMBER.get() is not None:
+        yield
+        return
+    token = _REMEMBER.set(_RunMemo())
     try:
         yield
     finally:
         _REMEMBER.reset(token)
+
+
+def shape_in_run(document: Mapping[str, Any]) -> Any:
+    """``_templates.shape_of(document)``; inside a verification run, a document whose
+    members are the very objects of one shaped before in the run (the proof check's and the
+    signed view's copies of one credential without its proof) is not walked again. The
+    run holds those objects, so their ids stand; a verification run reads its documents,
+    it never changes them."""
+    memo = _REMEMBER.get()
+    if memo is None or type(document) is not dict:
+        return _templates.shape_of(document)
+    key = tuple((k, id(v)) for k, v in document.items())
+    for known, _held, shape in memo.shapes:
+        if known == key:
+            return shape
+    shape = _templates.shape_of(document)
+    memo.shapes.append((key, tuple(document.values()), shape))
+    del memo.shapes[:-_RUN_SHAPES]
+    return shape
 
 
 class _Records:
@@ -346,7 +380,7 @@ def expansion(document: Mapping[str, Any], loader: Any, *, shape: Any = _UNKNOWN
     """:func:`expand_safely` with what each JSON object means (recorded only inside
     :func:`remembering_expansions`). A document of a shape seen before is expanded from
     its shape's template (``jsonld/_templates.py``) when that gives the same answer."""
-    remember = _REMEMBER.get()
+    remember = _REMEMBER.get() is not None
     key = None
     if remember:
         try:
@@ -411,7 +445,7 @@ def _templated(document: Mapping[str, Any], loader: Any, remember: bool,
     if not _USE_TEMPLATES.get():
         return None
     if shape is _UNKNOWN:
-        shape = _templates.shape_of(document)
+        shape = shape_in_run(document)
     if shape is None:
         return None
     known, template = TEMPLATES.get(loader, shape)
@@ -526,7 +560,7 @@ def template_for(document: Mapping[str, Any], loader: Any, shape: Any = _UNKNOWN
     if not _USE_TEMPLATES.get():
         return None, None
     if shape is _UNKNOWN:
-        shape = _templates.shape_of(document)
+        shape = shape_in_run(document)
     if shape is None:
         return None, None
     _, template = TEMPLATES.get_existing(loader, shape)

@@ -9,7 +9,7 @@ through the same rule, so every suite gives the same answer for the same documen
 from __future__ import annotations
 
 from mcbadge.errors import DataLossError, JsonLdFormError, MCBadgeError
-from mcbadge.jsonld._templates import shape_of
+from mcbadge.jsonld._canon import shape_in_run
 from mcbadge.jsonld._view import CLR_READ_POINTS, CREDENTIAL_READ_POINTS, check_signed_view
 from mcbadge.verification._result import Check
 from mcbadge.verification._state import State, kind_of
@@ -28,7 +28,7 @@ class SignedViewCheck(VerifierCheck):
             points = CLR_READ_POINTS if kind_of(state.document) == "clr" else \
                 CREDENTIAL_READ_POINTS
             unsecured = state.unsecured
-            state.shape = shape_of(unsecured)
+            state.shape = shape_in_run(unsecured)
             state.expansion = check_signed_view(unsecured, state.run.loader, points,
                                                 shape=state.shape)
         except DataLossError as exc:
