@@ -247,7 +247,7 @@ def test_a_run_shapes_the_copies_of_one_credential_once(monkeypatch: pytest.Monk
     doc = copy.deepcopy(BENCH)
     with remembering_expansions():
         first = _canon.shape_in_run(dict(doc))
-        again = _canon.shape_in_run({k: v for k, v in doc.items()})  # the same members
+        again = _canon.shape_in_run(dict(doc.items()))  # the same members
         assert again is first and len(calls) == 1
         other = dict(doc, id="urn:uuid:11111111-2222-4333-8444-555555555555")
         changed = _canon.shape_in_run(other)  # another member: walked

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 import uuid
@@ -27,6 +26,7 @@ from mcbadge.jsonld import _templates
 from mcbadge.jsonld._nodemap import node_map
 from mcbadge.jsonld._pins import PINNED_CONTEXTS
 from mcbadge.jsonld._plain import is_absolute_iri
+from mcbadge.jsonld._pyld_fast import json_copy as _json_copy  # and pyld's helpers patched
 
 BUNDLED_CONTEXT_URLS = frozenset(PINNED_CONTEXTS)
 
@@ -141,22 +141,6 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         while len(memo) > _SUBTREE_ENTRIES:
             memo.popitem(last=False)
         return result
-
-
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def _json_copy(value: Any) -> Any:
-    """A deep copy of JSON data (dicts, lists, scalars), several times faster than
-    :func:`copy.deepcopy`; anything else is handed to it."""
-    kind = type(value)
-    if kind is dict:
-        return {k: _json_copy(v) for k, v in value.items()}
-    if kind is list:
-        return [_json_copy(v) for v in value]
-    if kind in _SCALARS:
-        return value
-    return copy.deepcopy(value)
 
 
 _SUBTREE_MIN_CHARS = 1024
