@@ -59,3 +59,49 @@ def test_pylds_deep_copy_of_its_input_is_an_equal_unshared_copy(value: Any) -> N
     copied = jsonld.copy.deepcopy(doc)
     assert copied == copy.deepcopy(doc) and copied is not doc
     assert copied["b"] is not doc["b"] and copied["b"][1] is not doc["b"][1]
+
+
+@settings(max_examples=600, deadline=None)
+@given(value=TEXT, vocab=st.booleans(), base=st.sampled_from([None, "", "https://b.example/"]))
+def test_iri_expansion_remembered_per_frozen_context_answers_as_pyld(
+        value: str, vocab: bool, base: str | None) -> None:
+    """Under each processed context of a real badge (OB 3.0, VC 2.0, the type-scoped ones),
+    the remembered expansion of a string is pyld's, asked first or again."""
+    from mcbadge.jsonld import _canon, default_document_loader
+
+    contexts = _frozen_contexts(_canon, default_document_loader())
+    assert contexts
+    for ctx in contexts:
+        want = jsonld.JsonLdProcessor()._expand_iri(ctx, value, base=base, vocab=vocab)
+        processor = _canon._Processor()
+        assert processor._expand_iri(ctx, value, base=base, vocab=vocab) == want
+        assert processor._expand_iri(ctx, value, base=base, vocab=vocab) == want
+
+
+_SEEN: list[Any] = []
+
+
+def _frozen_contexts(canon: Any, loader: Any) -> list[Any]:
+    """The frozen contexts pyld expands a badge under (caught once)."""
+    if _SEEN:
+        return _SEEN
+    import json
+
+    from tests.conftest import REPO
+
+    badge = json.loads((REPO / "benchmarks" / "data" / "ob3-credential-3k.json").read_text())
+    badge.pop("proof", None)
+    original = canon._Processor._expand_iri
+
+    def catch(self: Any, ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        if type(ctx) is jsonld.frozendict and all(c is not ctx for c in _SEEN):
+            _SEEN.append(ctx)
+        return original(self, ctx, *args, **kwargs)
+
+    canon._Processor._expand_iri = catch
+    try:
+        with canon.without_templates():
+            canon.expand_safely(badge, loader)
+    finally:
+        canon._Processor._expand_iri = original
+    return _SEEN

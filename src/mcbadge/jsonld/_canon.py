@@ -71,6 +71,29 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             _memo[full_key] = (local_ctx, result, active_ctx)
         return result
 
+    def _expand_iri(self, active_ctx: Any, value: Any, base: Any = None, vocab: bool = False,
+                    local_ctx: Any = None, defined: Any = None) -> Any:
+        """pyld's, remembered per processed context outside context processing: pyld
+        freezes a processed context (a ``frozendict``), and then the answer is a function of
+        it, the value, the base and vocab alone."""
+        if local_ctx is not None or defined is not None or type(value) is not str or (
+                base is not None and type(base) is not str) or type(active_ctx) is not _FROZEN:
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        entry = _IRIS.get(id(active_ctx))
+        if entry is None or entry[0] is not active_ctx:
+            entry = (active_ctx, {})  # the entry keeps its context alive: ids stay unique
+            with _IRIS_LOCK:
+                if len(_IRIS) >= _IRIS_CONTEXTS:
+                    _IRIS.pop(next(iter(_IRIS)), None)
+                _IRIS[id(active_ctx)] = entry
+        memo = entry[1]
+        key = (value, base, vocab)
+        found = memo.get(key, _MISSING)
+        if found is _MISSING:
+            found = super()._expand_iri(active_ctx, value, base, vocab)
+            if len(memo) < _IRIS_PER_CONTEXT:
+                memo[key] = found
+        return found
 
     def _expand_object(
         self,
@@ -142,6 +165,14 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             memo.popitem(last=False)
         return result
 
+
+_IRIS: dict[int, tuple[Any, dict[tuple[str, str | None, bool], Any]]] = {}
+"""id of a processed (frozen) context -> (it, what its IRI expansions gave); bounded."""
+_IRIS_CONTEXTS = 256
+_IRIS_LOCK = threading.Lock()
+_FROZEN = jsonld.frozendict
+_IRIS_PER_CONTEXT = 4096
+_MISSING: Any = object()
 
 _SUBTREE_MIN_CHARS = 1024
 _SUBTREE_ENTRIES = 16
