@@ -8,6 +8,8 @@ from importlib import resources
 from typing import Any
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from pyld import jsonld
 
 from mcbadge import jsonld as mj
@@ -244,3 +246,37 @@ def test_remembered_subtrees_give_the_canonical_form_fresh_expansion_gives() -> 
         again = [_canon.canonical_nquads(v, mj.DocumentLoader()) for v in variants]
     assert remembered == fresh == again
     assert _canon._SUBTREES.get() is None  # only inside the block
+
+
+_LOSS_KEYS = st.sampled_from([
+    "@id", "@type", "@value", "@language", "@graph", "@list", "https://x.example/p",
+    "urn:mcbadge:undefined-term:name", "relative", "_:b0", "http://a.example/b c",
+    "https://x.example/q\u3000"])
+_LOSS_LEAF = st.one_of(st.sampled_from([
+    "https://x.example/a", "rel/x", "_:b1", "@json", "urn:mcbadge:undefined-term:T",
+    "https://x.example/a b", "", "#f"]), st.integers(), st.none())
+_EXPANDED = st.recursive(_LOSS_LEAF, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(_LOSS_KEYS, inner, max_size=4)),
+    max_leaves=25)
+
+
+_CLEAN = {"@id": "https://x.example/a", "@type": ["https://x.example/T"],
+          "https://x.example/p": [{"@value": "v"}, {"@id": "https://x.example/b"}]}
+
+
+@settings(max_examples=1000, deadline=None)
+@given(expanded=_EXPANDED)
+@example(expanded=[_CLEAN])
+@example(expanded=[{**_CLEAN, "@type": ["urn:mcbadge:undefined-term:T"]}])
+@example(expanded=[{**_CLEAN, "@type": "rel"}])
+@example(expanded=[{**_CLEAN, "@id": "rel"}])
+@example(expanded=[{**_CLEAN, "urn:mcbadge:undefined-term:name": [{"@value": "x"}]}])
+@example(expanded=[{**_CLEAN, "relative": [{"@value": "x"}]}])
+@example(expanded=[{"https://x.example/p": [{"@value": "x", "@type": "rel"}]}])
+@example(expanded=[{"https://x.example/p": [{"@list": [{"@id": "_:b0"}, {"@id": "r"}]}]}])
+def test_the_quick_loss_test_agrees_with_the_loss_scan(expanded: Any) -> None:
+    from mcbadge.jsonld._canon import _find_losses, _loses
+
+    losses: list[str] = []
+    _find_losses(expanded, "", losses)
+    assert _loses(expanded) == bool(losses)
