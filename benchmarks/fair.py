@@ -10,8 +10,9 @@ noisy moment of the machine falls on both. Each figure is the median over rounds
 batch's mean CPU time per operation (user + system: the peer's garbage collection counts,
 which per-operation medians hide). ``sign``: a new proof; ``verify``: the proof alone;
 ``full``: mcbadge's :func:`mcbadge.verify` (every check) against the peer's
-``vc.verifyCredential``. ``--sizes`` (KB) times eddsa-rdfc-2022 signing on the bench
-credential grown with evidence to each size.
+``vc.verifyCredential``. ``--miss`` times the rdfc suites again with shape templates off
+(``sign*``...: the full path, which a shape never seen takes). ``--sizes`` (KB) times
+eddsa-rdfc-2022 signing on the bench credential grown with evidence to each size.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ sys.path.insert(0, str(HERE))
 
 from run import DATA, PEER, as_issued_by, key_for  # noqa: E402
 
+from mcbadge.jsonld._canon import without_templates  # noqa: E402
 from mcbadge.proofs import sign, verify_proof  # noqa: E402
 from mcbadge.resolve import Fetcher  # noqa: E402
 from mcbadge.verification import verify  # noqa: E402
@@ -136,6 +138,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--sizes", default="1,10,100,300,1000",
                         help="KB sizes for the eddsa-rdfc-2022 signing ladder (empty: skip)")
+    parser.add_argument("--miss", default="eddsa-rdfc-2022,ecdsa-rdfc-2019",
+                        help="suites timed again on template misses (the full path: a "
+                             "shape never seen, a one-off verification; empty: skip)")
     args = parser.parse_args()
     doc = json.loads(args.data.read_text())
     peer = Peer()
@@ -148,6 +153,14 @@ def main() -> None:
                               args.batch, args.warmup)
             for op, (mine, theirs) in figures.items():
                 print(f"  {suite:<18}{op:<8}{mine:9.3f}{theirs:9.3f}{mine / theirs:8.2f}")
+        for suite in (s for s in args.miss.split(",") if s):
+            with without_templates():
+                figures = compare(peer, doc, suite, ("sign", "verify", "full"), args.rounds,
+                                  args.batch, args.warmup)
+            for op, (mine, theirs) in figures.items():
+                print(f"  {suite:<18}{op + '*':<8}{mine:9.3f}{theirs:9.3f}{mine / theirs:8.2f}")
+        if args.miss:
+            print("  * a template miss: every badge of a shape never seen (the full path)")
         if args.sizes:
             print("\n  eddsa-rdfc-2022 sign as the credential grows (evidence items added)")
             print(f"  {'KB':>6}{'mcbadge':>10}{'ms/KB':>8}{'peer':>10}{'ratio':>8}")
