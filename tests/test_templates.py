@@ -254,3 +254,20 @@ def test_a_run_shapes_the_copies_of_one_credential_once(monkeypatch: pytest.Monk
         assert len(calls) == 2 and changed is not None and changed.leaves != first.leaves
     _canon.shape_in_run(dict(doc))  # outside a run nothing is remembered
     assert len(calls) == 3
+
+
+def test_a_template_canonicalizes_with_either_hash_algorithm() -> None:
+    """ecdsa-rdfc-2019 with P-384 runs RDFC-1.0 with SHA-384 (its blank-node labels can
+    differ from SHA-256's): the template gives the full path's canonical N-Quads with
+    either, in either order."""
+    _warm(BENCH)
+    for order in (("sha256", "sha384"), ("sha384", "sha256")):
+        for i, name in enumerate(order):
+            doc = copy.deepcopy(BENCH)
+            doc["id"] = f"urn:uuid:11111111-2222-4333-8444-{i:012d}"
+            doc["credentialSubject"]["name"] = f"Learner {i} {name}"
+            got = canonical_nquads(doc, LOADER, hash_name=name)
+            with without_templates():
+                assert got == canonical_nquads(doc, LOADER, hash_name=name)
+        TEMPLATES.clear()
+        _warm(BENCH)
