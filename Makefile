@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 SHARED_PEER := ../shared/peer
 PEER        := .peer
 
-.PHONY: install lint typecheck test test-min demo bench docs dist clean peer conformance system screenshots
+.PHONY: install lint typecheck test test-min demo bench bench-fair docs dist clean peer conformance system screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -92,6 +92,10 @@ dist: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# mcbadge and Digital Bazaar's stack interleaved in one run (needs the peer: make peer)
+bench-fair: $(STAMP) peer
+	$(BIN)/python benchmarks/fair.py
 
 clean:
 	rm -rf $(VENV) $(MIN_VENV) $(PEER) build dist site .bench-work .pytest_cache .mypy_cache .ruff_cache .hypothesis
