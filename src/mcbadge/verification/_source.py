@@ -76,15 +76,19 @@ def _from_text(text: str, limits: Limits, container: str = "") -> Read:
         return Read(doc, prefix + "json")
     if _JWT_RE.fullmatch(stripped):
         parts = decode_jwt(stripped)
-        _depth(parts.credential, limits)
+        # its text was checked as it was parsed (no lone surrogates, NaN or Infinity):
+        # only the shape is walked, for the run's depth and container limits
+        _depth(parts.credential, limits, text_checked=True)
         return Read(parts.credential, prefix + "jwt", stripped, parts)
     where = f" baked into the {container.upper()}" if container else ""
     raise SourceError(f"the text{where} is neither a JSON credential nor a compact JWS")
 
 
-def _depth(doc: Any, limits: Limits, max_size: int | None = None) -> None:
+def _depth(doc: Any, limits: Limits, max_size: int | None = None, *,
+           text_checked: bool = False) -> None:
     try:
-        check_depth(doc, limits.max_depth, max_size, max_containers=limits.max_containers)
+        check_depth(doc, limits.max_depth, max_size, max_containers=limits.max_containers,
+                    text_checked=text_checked)
     except ModelValidationError as exc:
         raise SourceError(exc.message) from None
 
