@@ -271,3 +271,22 @@ def test_a_template_canonicalizes_with_either_hash_algorithm() -> None:
                 assert got == canonical_nquads(doc, LOADER, hash_name=name)
         TEMPLATES.clear()
         _warm(BENCH)
+
+
+def test_shapes_tell_apart_what_json_tells_apart() -> None:
+    """Numbers are part of a shape, so -0.0 and 0.0, 1 and 1.0 and true, null and a string
+    are other shapes (RDF writes them differently); a value that is not JSON data gives no
+    shape (the full path)."""
+    def key(value: Any) -> Any:
+        shape = _templates.shape_of({"@context": ["x"], "a": value})
+        assert shape is not None
+        return shape.key
+
+    values = [0.0, -0.0, 1, 1.0, True, False, 0, None, "text", [1], {"b": 1}, [], {}]
+    keys = [key(v) for v in values]
+    for i, k in enumerate(keys):
+        assert k == key(copy.deepcopy(values[i]))
+        assert all(k != other for j, other in enumerate(keys) if j != i), values[i]
+    assert key("one leaf") == key("another leaf")  # strings are leaves
+    for bad in ((1, 2), {1, 2}, object(), {1: "a"}):
+        assert _templates.shape_of({"a": bad}) is None

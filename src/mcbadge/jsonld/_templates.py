@@ -43,49 +43,82 @@ _FIXED_KEYS = frozenset({"type", "@type", "@context"})
 _LEAF_KEYWORDS = frozenset({"@id", "@value"})
 
 
+class ShapeKey:
+    """A shape as a nested tuple, its hash computed once (the caches look it up often)."""
+
+    __slots__ = ("hash", "value")
+
+    def __init__(self, value: tuple[Any, ...]) -> None:
+        self.value = value
+        self.hash = hash(value)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ShapeKey) and self.hash == other.hash and \
+            self.value == other.value
+
+
 class Shape:
-    """A document's shape (JSON with leaf strings abstracted) and its leaves, in order."""
+    """A document's shape (JSON with leaf strings abstracted) and its leaves, in order;
+    ``endorsed``: some JSON object in it has an ``endorsement`` or ``endorsementJwt``
+    member."""
 
-    __slots__ = ("key", "leaves")
+    __slots__ = ("endorsed", "key", "leaves")
 
-    def __init__(self, key: str, leaves: list[str]) -> None:
-        self.key, self.leaves = key, leaves
-
-
-_LEAF = float("nan")
-"""What a leaf is in a shape: NaN, which JSON data cannot hold (a document that holds a
-non-finite number has no shape), so no document's own value reads as a leaf."""
+    def __init__(self, key: ShapeKey, leaves: list[str], endorsed: bool) -> None:
+        self.key, self.leaves, self.endorsed = key, leaves, endorsed
 
 
-def _skeleton(node: Any, leaves: list[str], fixed: bool) -> Any:
+_LEAF = ("leaf",)
+"""What a leaf is in a shape; every other value is tagged with its JSON kind (a string
+``("s", text)``, a number ``("i", n)`` or ``("f", repr)``: -0.0 is not 0.0), so no value of
+a document reads as a leaf or as a value of another kind."""
+_ENDORSED = ("endorsement", "endorsementJwt")
+
+
+def _skeleton(node: Any, leaves: list[str], fixed: bool, endorsed: list[bool]) -> Any:
     kind = type(node)
     if kind is str:
         if fixed:
-            return node
+            return ("s", node)
         leaves.append(node)
         return _LEAF
-    if kind is float and not math.isfinite(node):
-        raise ValueError("not JSON data")
     if kind is dict:
-        out = {}
+        if _ENDORSED[0] in node or _ENDORSED[1] in node:
+            endorsed.append(True)
+        out: list[Any] = ["{"]
         for key, value in node.items():
-            hold = fixed or key in _FIXED_KEYS or (key.startswith("@") and key not in
+            if type(key) is not str:
+                raise TypeError("a member name is not a string")
+            hold = fixed or key in _FIXED_KEYS or (key[:1] == "@" and key not in
                                                    _LEAF_KEYWORDS)
-            out[key] = _skeleton(value, leaves, hold)
-        return out
+            out.append((key, _skeleton(value, leaves, hold, endorsed)))
+        return tuple(out)
     if kind is list:
-        return [_skeleton(v, leaves, fixed) for v in node]
-    return node
+        return ("[", *[_skeleton(v, leaves, fixed, endorsed) for v in node])
+    if kind is int:
+        return ("i", node)
+    if kind is float:
+        if not math.isfinite(node):
+            raise ValueError("not JSON data")
+        return ("f", repr(node))
+    if kind is bool:
+        return ("b", node)
+    if node is None:
+        return ("n",)
+    raise TypeError(f"a {kind.__name__} is not JSON data")
 
 
 def shape_of(document: Mapping[str, Any]) -> Shape | None:
     leaves: list[str] = []
+    endorsed: list[bool] = []
     try:
-        key = json.dumps(_skeleton(dict(document), leaves, False), ensure_ascii=False,
-                         allow_nan=True)
+        key = ShapeKey(_skeleton(dict(document), leaves, False, endorsed))
     except (TypeError, ValueError, RecursionError):
         return None
-    return Shape(key, leaves)
+    return Shape(key, leaves, bool(endorsed))
 
 
 def _rebuild(node: Any, values: list[str], fixed: bool, counter: list[int]) -> Any:
@@ -467,9 +500,9 @@ class Cache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._templates: OrderedDict[tuple[int, str], Template | None] = OrderedDict()
+        self._templates: OrderedDict[tuple[int, ShapeKey], Template | None] = OrderedDict()
         self._owners: dict[int, Any] = {}
-        self._seen: OrderedDict[tuple[int, str], None] = OrderedDict()
+        self._seen: OrderedDict[tuple[int, ShapeKey], None] = OrderedDict()
 
     def get(self, loader: Any, shape: Shape) -> tuple[bool, Template | None]:
         """(known, template): known False means "build one now" (second sighting)."""

@@ -64,9 +64,9 @@ class EndorsementsCheck(VerifierCheck):
         from mcbadge.verification._pipeline import verify_in_run
 
         shape = state.shape
-        # every member name of the document (but its proof, which the walk skips) is in its
-        # shape's key: without either name there, there is nothing to walk for
-        found = [] if shape is not None and '"endorsement' not in shape.key else \
+        # the document's shape (all of it but its proof, which the walk skips) says whether
+        # any JSON object in it has either member: without one, nothing to walk for
+        found = [] if shape is not None and not shape.endorsed else \
             list(embedded_endorsements(state.document))
         run = state.run
         if not found:
