@@ -502,7 +502,9 @@ class Cache:
         self._lock = threading.Lock()
         self._templates: OrderedDict[tuple[int, ShapeKey], Template | None] = OrderedDict()
         self._owners: dict[int, Any] = {}
-        self._seen: OrderedDict[tuple[int, ShapeKey], None] = OrderedDict()
+        self._seen: OrderedDict[tuple[int, int], None] = OrderedDict()
+        """Sightings, by (loader, the shape key's hash) only: a shape's key can be large,
+        and two shapes sharing a hash only get a template built one sighting early."""
 
     def get(self, loader: Any, shape: Shape) -> tuple[bool, Template | None]:
         """(known, template): known False means "build one now" (second sighting)."""
@@ -511,8 +513,9 @@ class Cache:
             if key in self._templates and self._owners.get(key[0]) is loader:
                 self._templates.move_to_end(key)
                 return True, self._templates[key]
-            if key not in self._seen:
-                self._seen[key] = None
+            sighting = (key[0], shape.key.hash)
+            if sighting not in self._seen:
+                self._seen[sighting] = None
                 while len(self._seen) > MAX_SIGHTINGS:
                     self._seen.popitem(last=False)
                 return True, None
@@ -531,7 +534,7 @@ class Cache:
         with self._lock:
             self._templates[key] = template  # None: this shape is not templatable
             self._owners[key[0]] = loader
-            self._seen.pop(key, None)
+            self._seen.pop((key[0], shape.key.hash), None)
             while len(self._templates) > MAX_TEMPLATES:
                 old, _ = self._templates.popitem(last=False)
                 if not any(k[0] == old[0] for k in self._templates):
