@@ -27,7 +27,7 @@ from typing import Any
 
 from mcbadge.errors import JsonLdFormError
 from mcbadge.jsonld import _templates
-from mcbadge.jsonld._canon import Expansion, expansion
+from mcbadge.jsonld._canon import _UNKNOWN, Expansion, expansion
 from mcbadge.jsonld._plain import _ptr, vocabulary
 
 __all__ = ["CLR_READ_POINTS", "CREDENTIAL_READ_POINTS", "ReadPoint", "check_signed_view"]
@@ -67,7 +67,7 @@ def check_signed_view(
     document: Mapping[str, Any],
     loader: Any,
     read_points: Sequence[ReadPoint] = CREDENTIAL_READ_POINTS,
-    *, shape: Any = None,
+    *, shape: Any = _UNKNOWN,
 ) -> Expansion | None:
     """Check ``document`` (without its proof) as the module doc says; return its expansion,
     or None when its shape's template already proves the verdict (no expansion made).
@@ -78,13 +78,11 @@ def check_signed_view(
     from mcbadge.jsonld._canon import remembering_expansions, template_for
 
     vocab = vocabulary(loader)
-    template, shape = template_for(document, loader) if shape is None else \
-        template_for(document, loader, shape)
+    template, shape = template_for(document, loader, shape)
     if template is not None and _templates.view_proven(template, shape, read_points, vocab):
         return None
-    with remembering_expansions():
-        found = expansion(document, loader) if shape is None else \
-            expansion(document, loader, shape=shape)
+    with remembering_expansions():  # (a shape of None: none, the full path)
+        found = expansion(document, loader, shape=shape)
     root = found.root
     if root is None:
         raise _fail("", "the document could not be read as JSON-LD")
