@@ -121,6 +121,38 @@ def shape_of(document: Mapping[str, Any]) -> Shape | None:
     return Shape(key, leaves, bool(endorsed))
 
 
+def with_member(shape: Shape, key: str, value: Any) -> Shape | None:
+    """The shape of the document ``shape`` was taken of with one more member, ``key``, last
+    (a credential's shape from its shape without the proof); None: ``value`` is not JSON."""
+    leaves = list(shape.leaves)
+    endorsed: list[bool] = []
+    hold = key in _FIXED_KEYS or (key[:1] == "@" and key not in _LEAF_KEYWORDS)
+    try:
+        skeleton = _skeleton(value, leaves, hold, endorsed)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return Shape(ShapeKey((*shape.key.value, (key, skeleton))), leaves,
+                 shape.endorsed or bool(endorsed))
+
+
+def marked(node: Any, leaf: Callable[[int], Any], leaves: list[str],
+           fixed: bool = False) -> Any:
+    """``node`` with its leaves (in :func:`_skeleton`'s order, appended to ``leaves``)
+    replaced by ``leaf(index)``; lists and objects are copied, the rest kept."""
+    kind = type(node)
+    if kind is str:
+        if fixed:
+            return node
+        leaves.append(node)
+        return leaf(len(leaves) - 1)
+    if kind is dict:
+        return {key: marked(value, leaf, leaves, fixed or key in _FIXED_KEYS or (
+            key[:1] == "@" and key not in _LEAF_KEYWORDS)) for key, value in node.items()}
+    if kind is list:
+        return [marked(v, leaf, leaves, fixed) for v in node]
+    return node
+
+
 def _rebuild(node: Any, values: list[str], fixed: bool, counter: list[int]) -> Any:
     """``node`` with its leaves (in :func:`_skeleton`'s order) replaced by ``values``."""
     kind = type(node)

@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
-from collections.abc import Iterator, Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -31,7 +34,9 @@ from jsonschema import Draft201909Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 
 from mcbadge._private.jsonutil import check_depth, to_pointer
+from mcbadge._private.schema_residual import Leaf, Residual, residual
 from mcbadge.errors import ModelValidationError, SchemaError, SchemaNotFoundError
+from mcbadge.jsonld._templates import Shape, ShapeKey, marked, shape_of
 from mcbadge.models._base import DateTimeZ
 
 __all__ = ["SCHEMA_IDS", "SchemaError", "validate_schema"]
@@ -150,11 +155,66 @@ def _compiled(schema_id: str) -> Any:
     try:
         import fastjsonschema
 
-        return fastjsonschema.compile(
-            _load_schema(schema_id), use_default=False,
-            formats={"date-time": _is(_check_datetime), "date": _is(_check_date)})
+        return fastjsonschema.compile(_load_schema(schema_id), use_default=False,
+                                      formats=_FORMATS)
     except Exception:  # an unsupported construct: the full validator alone, then
         return None
+
+
+_FORMATS: dict[str, Callable[[Any], bool]] = {
+    "date-time": _is(_check_datetime), "date": _is(_check_date)}
+MAX_RESIDUALS = 256
+"""Document shapes whose schema residual is kept, per process (least recently used go)."""
+_RESIDUALS: OrderedDict[tuple[str, ShapeKey], Residual | None] = OrderedDict()
+_SIGHTINGS: OrderedDict[tuple[str, int], int] = OrderedDict()
+_RESIDUALS_LOCK = threading.Lock()
+_log = logging.getLogger(__name__)
+
+
+def _known_residual(schema_id: str, shape: Shape) -> Residual | None:
+    key = (schema_id, shape.key)
+    with _RESIDUALS_LOCK:
+        found = _RESIDUALS.get(key)
+        if found is not None:
+            _RESIDUALS.move_to_end(key)
+        return found
+
+
+def _learn_residual(schema_id: str, shape: Shape, doc: Mapping[str, Any],
+                    checked: Any) -> None:
+    """After ``checked`` (``doc`` as the schema reads it) conformed: on the shape's second
+    sighting, its residual (see :mod:`mcbadge._private.schema_residual`), kept only if it
+    confirms this very document."""
+    key = (schema_id, shape.key)
+    with _RESIDUALS_LOCK:
+        if key in _RESIDUALS:
+            return
+        seen = (schema_id, shape.key.hash)
+        count = _SIGHTINGS.pop(seen, 0) + 1
+        if count < 2:
+            _SIGHTINGS[seen] = count
+            if len(_SIGHTINGS) > 16 * MAX_RESIDUALS:
+                _SIGHTINGS.popitem(last=False)
+            return
+    compiled = _compiled(schema_id)
+    found: Residual | None = None
+    leaves: list[str] = []
+    # the VC 1.1 reading renames members (and so moves leaves): such shapes have none
+    if compiled is not None and type(doc) is dict and _adapt_vc1(doc)[0] is doc:
+        instance = marked(checked, Leaf, leaves)
+        # the compiled validator's own regular expressions (a partial of its function)
+        scope = getattr(getattr(compiled, "func", compiled), "__globals__", {})
+        if leaves == shape.leaves:
+            found = residual(_load_schema(schema_id), instance,
+                             scope.get("REGEX_PATTERNS", {}), _FORMATS)
+        if found is not None and not found.holds(shape.leaves):
+            _log.warning("schema residual for %s disagrees with the validator: not used",
+                         schema_id)
+            found = None
+    with _RESIDUALS_LOCK:
+        _RESIDUALS[key] = found
+        while len(_RESIDUALS) > MAX_RESIDUALS:
+            _RESIDUALS.popitem(last=False)
 
 
 def _conforms(schema_id: str, doc: Any) -> bool:
@@ -284,6 +344,14 @@ def validate_schema(doc: Mapping[str, Any], schema_id: str | None = None) -> lis
     has a JSON ``pointer`` into ``doc`` and a ``message``. Raises
     :class:`~mcbadge.errors.SchemaNotFoundError` when no bundled schema applies.
     """
+    return validate_shaped(doc, schema_id, None)
+
+
+def validate_shaped(doc: Mapping[str, Any], schema_id: str | None,
+                    shape: Shape | None) -> list[SchemaError]:
+    """:func:`validate_schema`, given ``doc``'s shape when the caller has it (None: taken
+    here). A document of a shape seen before is decided by the shape's residual when that
+    confirms it."""
     if not isinstance(doc, Mapping):
         return [SchemaError("", "document must be a JSON object")]
     try:
@@ -291,10 +359,18 @@ def validate_schema(doc: Mapping[str, Any], schema_id: str | None = None) -> lis
     except ModelValidationError as exc:
         return [SchemaError("", exc.message)]
     target = schema_id or _schema_for(doc)
+    if shape is None:
+        shape = shape_of(doc)
+    if shape is not None:
+        known = _known_residual(target, shape)
+        if known is not None and known.holds(shape.leaves):
+            return []
     validator = _validator(target)
     adapted, back = _adapt_vc1(dict(doc))
     adapted = _wrap_single_proofs(adapted)
     if _conforms(target, adapted):
+        if shape is not None:
+            _learn_residual(target, shape, doc, adapted)
         return []
     found: dict[tuple[str, str], SchemaError] = {}
     for error in _errors(validator, adapted):

@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from mcbadge.errors import ModelValidationError
+from mcbadge.jsonld._templates import Shape, with_member
 from mcbadge.models import parse_credential
-from mcbadge.models.schema import SCHEMA_IDS, validate_schema
+from mcbadge.models.schema import SCHEMA_IDS, validate_shaped
 from mcbadge.verification._data_model import data_model_errors
 from mcbadge.verification._result import Check
 from mcbadge.verification._schemas import fetched_schema_errors
@@ -63,6 +64,11 @@ class SchemaCheck(VerifierCheck):
         # The JSON-LD adaptation accepts everything the formal schema does, so a document
         # the formal OB schema accepts needs no second pass; otherwise the adaptation decides
         # and a formal-only failure is a warning.
+        shape = None if several else _full_shape(state)
+
+        def validate_schema(doc: Mapping[str, Any], url: str) -> list[Any]:
+            return validate_shaped(doc, url, shape)
+
         formal: list[Any] | None = validate_schema(doc, FORMAL_OB) if kind == "ob" else None
         errors = [] if formal == [] else validate_schema(doc, ADAPTED_SCHEMA[kind])
         used = ([ADAPTED_SCHEMA[kind]] if formal is None else [FORMAL_OB] if not formal
@@ -82,7 +88,8 @@ class SchemaCheck(VerifierCheck):
             else:
                 errors += fetched_schema_errors(doc, url, state.run)
         for view in views[1:]:
-            errors += validate_schema(view, FORMAL_OB if formal == [] else ADAPTED_SCHEMA[kind])
+            errors += validate_shaped(view, FORMAL_OB if formal == [] else ADAPTED_SCHEMA[kind],
+                                      None)
         errors += data_model_errors(state.document)
         if errors or model_errors:
             found = [*errors, *model_errors]
@@ -119,3 +126,17 @@ class SchemaCheck(VerifierCheck):
                         for e in found[:50]])
         return self.passed("a Verifiable Credential meeting the VC Data Model 2.0 rules "
                            "(no Open Badges schema applies)", schemas=[])
+
+
+def _full_shape(state: State) -> Shape | None:
+    """The credential's shape, from the signed view's shape of it without its proof (None:
+    the schema takes it itself)."""
+    shape = state.shape
+    doc = state.document
+    if not isinstance(shape, Shape) or type(doc) is not dict:
+        return None
+    if "proof" not in doc:
+        return shape
+    if next(reversed(doc)) != "proof":
+        return None
+    return with_member(shape, "proof", doc["proof"])
