@@ -12,7 +12,6 @@ from pydantic import (
     ConfigDict,
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
-    PrivateAttr,
     SerializationInfo,
     SerializerFunctionWrapHandler,
     ValidationError,
@@ -190,6 +189,9 @@ OneOrMany = Annotated[
 """A list that also accepts a single value (JSON-LD compacted form) and writes it back so."""
 
 
+_KEY_ORDER = "_key_order"
+
+
 class OBModel(BaseModel):
     """Base of every Open Badges model.
 
@@ -212,7 +214,9 @@ class OBModel(BaseModel):
         defer_build=True,
     )
 
-    _key_order: tuple[str, ...] | None = PrivateAttr(default=None)
+    # The input's own member names, in order, are kept in ``__pydantic_private__`` (set by
+    # the parse below; None for a model built in code): a declared PrivateAttr would make
+    # pydantic run its private-attribute set-up on every instance, at every class level.
 
     # JSON members that must be present in a parsed document even though the model can
     # default them when built in code.
@@ -252,11 +256,7 @@ class OBModel(BaseModel):
         obj = handler(data)
         if not building and isinstance(data, Mapping) and isinstance(obj, OBModel):
             # the input's own names, in order (mapped to aliases when written back)
-            private = obj.__pydantic_private__
-            if private is not None:
-                private["_key_order"] = tuple(data)
-            else:
-                obj._key_order = tuple(data)
+            object.__setattr__(obj, "__pydantic_private__", {_KEY_ORDER: tuple(data)})
         return obj
 
     @classmethod
@@ -296,7 +296,8 @@ class OBModel(BaseModel):
         known = _known_keys(type(self))
         for key in [k for k, v in out.items() if v is None and k in known]:
             del out[key]
-        order = self._key_order
+        private = self.__pydantic_private__
+        order = private.get(_KEY_ORDER) if private else None
         if order:
             aliases = _aliases(type(self))
             order = tuple(aliases.get(str(k), str(k)) for k in order)
