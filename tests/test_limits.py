@@ -83,3 +83,27 @@ def test_at_most_sixteen_contexts(count: int) -> None:
     context = result.check("context")
     assert context is not None
     assert (context.outcome == "passed") is (count <= 16), context.message
+
+
+@pytest.mark.parametrize(("bad", "message"), [
+    ({"name": "a\ud800b"}, "lone surrogate"),
+    ({"list": ["ok", ["deep", "\udfff"]]}, "lone surrogate"),
+    ({"nested": {"k\udc00": 1}}, "member name holds a lone surrogate"),
+    ({"nested": {1: "x"}}, "is not a string"),
+    ({"n": [1.0, float("nan")]}, "NaN and Infinity"),
+    ({"n": {"x": float("-inf")}}, "NaN and Infinity"),
+    ({"x": {"y": b"bytes"}}, "not JSON data"),
+    ({"x": [object()]}, "not JSON data"),
+])
+def test_a_python_document_is_checked_as_json_everywhere(bad: dict[str, Any],
+                                                          message: str) -> None:
+    from mcbadge._private.jsonutil import check_depth
+    from mcbadge.errors import ModelValidationError
+
+    with pytest.raises(ModelValidationError, match=message):
+        check_depth(bad)
+    result = mcbadge.verify({"@context": ["https://www.w3.org/ns/credentials/v2"], **bad},
+                            fetcher=offline())
+    assert not result.verified and result.checks[0].id == "parse"
+    # the same values, well formed, pass the walk (surrogate pairs included)
+    check_depth({"name": "a\U0001f600b", "k": [1, 2.5, True, None, {"x": ""}]})

@@ -115,7 +115,9 @@ def test_non_object_is_an_error_not_an_exception() -> None:
     assert error.pointer == ""
 
 
-def test_validators_are_compiled_once() -> None:
+def test_validators_are_compiled_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(schema_module, "_RESIDUALS", type(schema_module._RESIDUALS)())
+    monkeypatch.setattr(schema_module, "_SIGHTINGS", type(schema_module._SIGHTINGS)())
     schema_module._validator.cache_clear()
     doc = load_json(VALIDATOR / "ob30/simple.json")
     for _ in range(5):

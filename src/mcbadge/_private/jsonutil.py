@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Sequence
 from contextvars import ContextVar
@@ -56,18 +57,23 @@ def check_depth(value: Any, limit: int = MAX_DEPTH, max_size: int | None = None,
     size = 0
     containers = 0
     full = not text_checked
+    # every member name and string, searched for lone surrogates once, at the end
+    names: list[str] = []
+    texts: list[str] = []
     while stack:
         node, depth = stack.pop()
         kind = type(node)
         if kind is dict:
             children: Iterable[Any] = node.values()
             if full:
-                for key in node:
-                    if type(key) is not str:
-                        raise ModelValidationError(f"member name {key!r:.40} is not a string")
-                    size += len(key) + 3
-                    if _SURROGATE.search(key):
-                        raise ModelValidationError("a member name holds a lone surrogate")
+                try:
+                    joined = "".join(node)
+                except TypeError:
+                    key = next(k for k in node if not isinstance(k, str))
+                    raise ModelValidationError(
+                        f"member name {key!r:.40} is not a string") from None
+                names.append(joined)
+                size += len(joined) + 3 * len(node)
         elif kind is list or kind is tuple:
             children = node
         else:
@@ -83,11 +89,23 @@ def check_depth(value: Any, limit: int = MAX_DEPTH, max_size: int | None = None,
             ckind = type(child)
             if ckind is dict or ckind is list or ckind is tuple:
                 stack.append((child, depth + 1))
-            elif full:
+            elif not full:
+                continue
+            elif ckind is str:
+                texts.append(child)
+                size += len(child) + 3
+            elif ckind is int or ckind is bool or child is None or (
+                    ckind is float and math.isfinite(child)):
+                size += 4
+            else:
                 _check_scalar(child)
-                size += len(child) + 3 if ckind is str else 4
+                size += len(child) + 3 if isinstance(child, str) else 4
         if max_size is not None and size > max_size:
             raise ModelValidationError(f"the credential is larger than {max_size} bytes")
+    if names and _SURROGATE.search("".join(names)):
+        raise ModelValidationError("a member name holds a lone surrogate")
+    if texts and _SURROGATE.search("".join(texts)):
+        raise ModelValidationError("text holds a lone surrogate (\\ud800-\\udfff)")
 
 
 def _check_scalar(node: Any) -> None:
