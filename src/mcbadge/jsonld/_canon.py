@@ -17,8 +17,9 @@ from pyld.identifier_issuer import IdentifierIssuer
 
 from mcbadge._private.rdfc import (
     MAX_WORK,
-    canonicalize_dataset,
+    Quad,
     canonicalize_forms,
+    canonicalize_quads,
     quads_from_dataset,
 )
 from mcbadge.errors import CanonicalizationError, ContextError, DataLossError
@@ -27,6 +28,7 @@ from mcbadge.jsonld._nodemap import node_map
 from mcbadge.jsonld._pins import PINNED_CONTEXTS
 from mcbadge.jsonld._plain import is_absolute_iri
 from mcbadge.jsonld._pyld_fast import json_copy as _json_copy  # and pyld's helpers patched
+from mcbadge.jsonld._quads import direct_quads
 
 BUNDLED_CONTEXT_URLS = frozenset(PINNED_CONTEXTS)
 
@@ -578,6 +580,16 @@ def _dataset(expanded: list[Any], loader: Any) -> dict[str, Any]:
     return dataset
 
 
+def dataset_quads(expanded: list[Any], loader: Any) -> list[Quad]:
+    """The RDF quads of an expansion: written straight from it when it is of the kind
+    :func:`~mcbadge.jsonld._quads.direct_quads` takes, else through the node map."""
+    options = loader.pyld_options(
+        base="", produceGeneralizedRdf=False, processingMode="json-ld-1.1", rdfDirection=None
+    )
+    quads = direct_quads(expanded, options)
+    return quads if quads is not None else quads_from_dataset(_dataset(expanded, loader))
+
+
 def canonical_nquads(
     document: Mapping[str, Any], loader: Any, *, max_work: int = MAX_WORK,
     hash_name: str = "sha256",
@@ -592,12 +604,12 @@ def canonical_nquads(
     expanded = expansion(document, loader,
                          shape=shape if _USE_TEMPLATES.get() else _UNKNOWN).expanded
     try:
-        dataset = _dataset(expanded, loader)
+        quads = dataset_quads(expanded, loader)
     except jsonld.JsonLdError as exc:
         raise _jsonld_error(exc) from None
     except RecursionError:
         raise CanonicalizationError("document is nested too deeply") from None
-    result = canonicalize_dataset(dataset, max_work=max_work, hash_name=hash_name)
+    result = canonicalize_quads(quads, max_work=max_work, hash_name=hash_name)
     if template is not None and template.quads is True:
         _build_quad_template(template, shape, loader, result, max_work, hash_name)
     return result
@@ -625,7 +637,7 @@ def _build_quad_template(template: Any, shape: Any, loader: Any, real: str, max_
     leaves, they canonicalize to exactly what the full path gave (``real``)."""
     template.quads = None
     try:
-        abstract = quads_from_dataset(_dataset(_json_copy(template.expanded), loader))
+        abstract = dataset_quads(_json_copy(template.expanded), loader)
         made = _templates.quad_template(abstract, template)
         if made is not None and canonicalize_forms(
                 _templates.fill_forms(made, shape), max_work=max_work,

@@ -19,10 +19,10 @@ from typing import Any
 
 from pyld import jsonld
 
-from mcbadge._private.rdfc import Quad, canonical_labels, quads_from_dataset, serialize_quad
+from mcbadge._private.rdfc import Quad, canonical_labels, serialize_quad
 from mcbadge.errors import MCBadgeError
 from mcbadge.jsonld import DocumentLoader
-from mcbadge.jsonld._canon import _dataset, _jsonld_error, expand_safely
+from mcbadge.jsonld._canon import _jsonld_error, dataset_quads, expand_safely
 
 SKOLEM = "urn:bnid:"
 _POINTER_ESCAPE = re.compile(r"~[01]")
@@ -183,7 +183,7 @@ def _deskolemize(quads: Iterable[Quad]) -> list[Quad]:
 
 def _quads(expanded: list[Any], loader: DocumentLoader) -> list[Quad]:
     try:
-        quads = quads_from_dataset(_dataset(expanded, loader))
+        quads = dataset_quads(expanded, loader)
     except jsonld.JsonLdError as exc:
         raise _jsonld_error(exc) from None
     return _name_list_nodes(quads)
@@ -311,7 +311,7 @@ def canonical_quads_of(document: Mapping[str, Any], loader: DocumentLoader) -> l
     """A JSON-LD document's quads (not skolemized), for canonicalization."""
     expanded = expand_safely(document, loader)
     try:
-        return quads_from_dataset(_dataset(expanded, loader))
+        return dataset_quads(expanded, loader)
     except jsonld.JsonLdError as exc:
         raise _jsonld_error(exc) from None
 
