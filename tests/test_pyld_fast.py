@@ -105,3 +105,28 @@ def _frozen_contexts(canon: Any, loader: Any) -> list[Any]:
     finally:
         canon._Processor._expand_iri = original
     return _SEEN
+
+
+_TERMS = st.sampled_from(["id", "type", "name", "description", "validFrom", "image",
+                          "allowedValue", "achievementType", "narrative", "credentialSubject",
+                          "evidence", "@id", "@type", "@graph", "unknownTerm", "schema:name",
+                          "https://x.example/p", "value", "identityHash", "salt"])
+_PLAIN = st.one_of(TEXT, st.integers(-10**30, 10**30), st.floats(allow_nan=False),
+                   st.booleans())
+
+
+@settings(max_examples=600, deadline=None)
+@given(term=_TERMS, value=_PLAIN, base=st.sampled_from(["", "https://b.example/"]))
+def test_value_expansion_remembered_per_frozen_context_answers_as_pyld(
+        term: str, value: Any, base: str) -> None:
+    """Under each processed context of a real badge, the value expansion that remembers
+    what it read of the context for a term gives pyld's answer, asked first or again."""
+    from mcbadge.jsonld import _canon, default_document_loader
+
+    contexts = _frozen_contexts(_canon, default_document_loader())
+    for ctx in contexts:
+        options = {"base": base}
+        want = jsonld.JsonLdProcessor()._expand_value(ctx, term, value, options)
+        processor = _canon._Processor()
+        assert processor._expand_value(ctx, term, value, options) == want
+        assert processor._expand_value(ctx, term, value, options) == want

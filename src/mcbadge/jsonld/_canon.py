@@ -81,14 +81,7 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         if local_ctx is not None or defined is not None or type(value) is not str or (
                 base is not None and type(base) is not str) or type(active_ctx) is not _FROZEN:
             return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
-        entry = _IRIS.get(id(active_ctx))
-        if entry is None or entry[0] is not active_ctx:
-            entry = (active_ctx, {})  # the entry keeps its context alive: ids stay unique
-            with _IRIS_LOCK:
-                if len(_IRIS) >= _IRIS_CONTEXTS:
-                    _IRIS.pop(next(iter(_IRIS)), None)
-                _IRIS[id(active_ctx)] = entry
-        memo = entry[1]
+        memo = _memo_of(active_ctx)
         key = (value, base, vocab)
         found = memo.get(key, _MISSING)
         if found is _MISSING:
@@ -96,6 +89,54 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             if len(memo) < _IRIS_PER_CONTEXT:
                 memo[key] = found
         return found
+
+    def _expand_value(self, active_ctx: Any, active_property: Any, value: Any,
+                      options: Any) -> Any:
+        """pyld's, with what it reads of the context for ``active_property`` (the term's
+        expansion, type, language and direction) remembered per processed context, as
+        :meth:`_expand_iri` is; the steps on the value are pyld's, in its order."""
+        if value is None:
+            return None
+        if type(active_ctx) is not _FROZEN or type(active_property) is not str:
+            return super()._expand_value(active_ctx, active_property, value, options)
+        memo = _memo_of(active_ctx)
+        plan = memo.get(("value", active_property))
+        if plan is None:
+            expanded = self._expand_iri(active_ctx, active_property, vocab=True)
+            get = jsonld.JsonLdProcessor.get_context_value
+            plan = (expanded, get(active_ctx, active_property, "@type"),
+                    get(active_ctx, active_property, "@language"),
+                    get(active_ctx, active_property, "@direction"),
+                    bool(jsonld._is_keyword(expanded)))
+            if len(memo) < _IRIS_PER_CONTEXT:
+                memo[("value", active_property)] = plan
+        expanded, type_, language, direction, keyword = plan
+        base = options.get("base", "")
+        if expanded == "@id":
+            return self._expand_iri(active_ctx, value, base=base)
+        if expanded == "@type":
+            return self._expand_iri(active_ctx, value, vocab=True, base=base)
+        text = isinstance(value, str)
+        if (type_ == "@id" or expanded == "@graph") and text:
+            return {"@id": self._expand_iri(active_ctx, value, base=base)}
+        if type_ == "@vocab" and text:
+            return {"@id": self._expand_iri(active_ctx, value, vocab=True, base=base)}
+        if keyword:
+            return value
+        out: dict[str, Any] = {}
+        if type_ is not None and type_ not in ("@id", "@vocab", "@none"):
+            out["@type"] = type_
+        elif text:
+            if language is not None:
+                out["@language"] = language
+            if direction is not None:
+                out["@direction"] = direction
+        kind = type(value)
+        if kind is not str and kind is not bool and not (  # (those two pass pyld's test)
+                jsonld._is_bool(value) or jsonld._is_numeric(value) or text):
+            value = str(value)
+        out["@value"] = value
+        return out
 
     def _expand_object(
         self,
@@ -168,7 +209,19 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         return result
 
 
-_IRIS: dict[int, tuple[Any, dict[tuple[str, str | None, bool], Any]]] = {}
+def _memo_of(active_ctx: Any) -> dict[Any, Any]:
+    """What :class:`_Processor` remembers of one processed (frozen) context."""
+    entry = _IRIS.get(id(active_ctx))
+    if entry is None or entry[0] is not active_ctx:
+        entry = (active_ctx, {})  # the entry keeps its context alive: ids stay unique
+        with _IRIS_LOCK:
+            if len(_IRIS) >= _IRIS_CONTEXTS:
+                _IRIS.pop(next(iter(_IRIS)), None)
+            _IRIS[id(active_ctx)] = entry
+    return entry[1]
+
+
+_IRIS: dict[int, tuple[Any, dict[Any, Any]]] = {}
 """id of a processed (frozen) context -> (it, what its IRI expansions gave); bounded."""
 _IRIS_CONTEXTS = 256
 _IRIS_LOCK = threading.Lock()
