@@ -141,16 +141,6 @@ def _digest(name: str, text: str) -> str:
     return hashlib.new(name, text.encode("utf-8")).hexdigest()
 
 
-def _blank_nodes(quad: Quad) -> Iterable[tuple[str, str]]:
-    """(position, id) of every blank node in subject, object, graph."""
-    if quad[0][0] == "blank node":
-        yield "s", quad[0][1]
-    if quad[2][0] == "blank node":
-        yield "o", quad[2][1]
-    if quad[3] is not None and quad[3][0] == "blank node":
-        yield "g", quad[3][1]
-
-
 _MARKS = {"s": "\x00s", "o": "\x00o", "g": "\x00g"}
 """Where a blank node goes in a quad's serialization form: canonical N-Quads never holds a
 raw NUL (literals and IRIs escape it), so a mark cannot be confused with the text."""
@@ -161,15 +151,49 @@ Form = tuple[str, tuple[tuple[str, str], ...], str]
 order (subject, object, graph), and its predicate IRI (which the n-degree hash reads)."""
 
 
-def _form(quad: Quad) -> Form:
-    """``quad`` as a :data:`Form`."""
-    slots = tuple((_MARKS[position], bnode) for position, bnode in _blank_nodes(quad))
-    rename = {bnode: mark for mark, bnode in slots}
-    return serialize_quad(quad, rename), slots, quad[1]
-
-
 def quad_forms(quads: Iterable[Quad]) -> list[Form]:
-    return [_form(q) for q in quads]
+    """Each quad as a :data:`Form`: serialized as :func:`serialize_quad` does, with the mark
+    of its position where each blank node goes (a blank node in two positions, a node
+    pointing at itself, gets both marks); each IRI is escaped once per call."""
+    iris: dict[str, str] = {}
+
+    def iri(value: str) -> str:
+        found = iris.get(value)
+        if found is None:
+            found = iris[value] = f"<{escape_iri(value)}>"
+        return found
+
+    forms: list[Form] = []
+    for (s_kind, s_value), predicate, (o_kind, o_value, datatype, language), graph in quads:
+        slots: list[tuple[str, str]] = []
+        if s_kind == "blank node":
+            subject = "\x00s"
+            slots.append((subject, s_value))
+        else:
+            subject = iri(s_value) if s_kind == "IRI" else s_value
+        if o_kind == "literal":
+            obj = f'"{escape_literal(o_value)}"'
+            if language:
+                obj += f"@{language}"
+            elif datatype and datatype != XSD_STRING:
+                obj += f"^^{iri(datatype)}"
+        elif o_kind == "blank node":
+            obj = "\x00o"
+            slots.append((obj, o_value))
+        else:
+            obj = iri(o_value) if o_kind == "IRI" else o_value
+        if graph is None:
+            text = f"{subject} {iri(predicate)} {obj} .\n"
+        else:
+            g_kind, g_value = graph
+            if g_kind == "blank node":
+                name = "\x00g"
+                slots.append((name, g_value))
+            else:
+                name = iri(g_value) if g_kind == "IRI" else g_value
+            text = f"{subject} {iri(predicate)} {obj} {name} .\n"
+        forms.append((text, tuple(slots), predicate))
+    return forms
 
 
 def _render(form: Form, rename: Mapping[str, str]) -> str:
