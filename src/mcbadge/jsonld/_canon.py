@@ -211,6 +211,10 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
 
 def _memo_of(active_ctx: Any) -> dict[Any, Any]:
     """What :class:`_Processor` remembers of one processed (frozen) context."""
+    global _LAST
+    last = _LAST  # (one read: another thread may replace it, never half of it)
+    if last[0] is active_ctx:
+        return last[1]
     entry = _IRIS.get(id(active_ctx))
     if entry is None or entry[0] is not active_ctx:
         entry = (active_ctx, {})  # the entry keeps its context alive: ids stay unique
@@ -218,10 +222,13 @@ def _memo_of(active_ctx: Any) -> dict[Any, Any]:
             if len(_IRIS) >= _IRIS_CONTEXTS:
                 _IRIS.pop(next(iter(_IRIS)), None)
             _IRIS[id(active_ctx)] = entry
+    _LAST = entry
     return entry[1]
 
 
 _IRIS: dict[int, tuple[Any, dict[Any, Any]]] = {}
+_LAST: tuple[Any, dict[Any, Any]] = (None, {})
+"""The entry :func:`_memo_of` gave last (expansion asks about one context many times)."""
 """id of a processed (frozen) context -> (it, what its IRI expansions gave); bounded."""
 _IRIS_CONTEXTS = 256
 _IRIS_LOCK = threading.Lock()
