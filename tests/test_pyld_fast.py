@@ -130,3 +130,54 @@ def test_value_expansion_remembered_per_frozen_context_answers_as_pyld(
         processor = _canon._Processor()
         assert processor._expand_value(ctx, term, value, options) == want
         assert processor._expand_value(ctx, term, value, options) == want
+
+
+_TYPE_VALUES = st.sampled_from([
+    "Achievement", "Profile", "Image", "Evidence", "Result", "ResultDescription", "Alignment",
+    "IdentityObject", "AchievementSubject", "Criteria", "EndorsementCredential", "Extension",
+    "VerifiableCredential", "OpenBadgeCredential", "unknown", "https://x.example/T"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(edits=st.lists(st.tuples(st.integers(0, 200), st.lists(_TYPE_VALUES, max_size=2)),
+                      max_size=4), order=st.booleans())
+def test_a_badge_expands_as_pylds_own_processor_expands_it(
+        edits: list[tuple[int, list[str]]], order: bool) -> None:
+    """Every remembering override of the processor (contexts, IRIs, values, the contexts
+    of nested objects) together: a badge whose nested objects change type (so their
+    type-scoped contexts change) and key order expands exactly as pyld's processor
+    expands it."""
+    import json
+
+    from mcbadge.jsonld import _canon, default_document_loader
+    from tests.conftest import REPO
+
+    badge = json.loads((REPO / "benchmarks" / "data" / "ob3-credential-3k.json").read_text())
+    badge.pop("proof", None)
+    typed = [o for o in _objects(badge) if "type" in o]
+    for where, types in edits:
+        target = typed[where % len(typed)]
+        target["type"] = types[0] if len(types) == 1 else types
+        if order:
+            items = list(target.items())[::-1]
+            target.clear()
+            target.update(items)
+    options = default_document_loader().pyld_options()
+    try:
+        want = jsonld.JsonLdProcessor().expand(badge, dict(options))
+    except jsonld.JsonLdError:
+        return
+    for _ in range(2):
+        assert _canon._Processor().expand(badge, dict(options)) == want
+
+
+def _objects(node: Any) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    if isinstance(node, dict):
+        out.append(node)
+        for value in node.values():
+            out += _objects(value)
+    elif isinstance(node, list):
+        for value in node:
+            out += _objects(value)
+    return out

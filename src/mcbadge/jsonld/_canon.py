@@ -138,6 +138,35 @@ class _Processor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         out["@value"] = value
         return out
 
+    def _prepare_nested_context(self, active_ctx: Any, element: Any, options: Any) -> Any:
+        """pyld's, remembered per processed context: without a local ``@context`` its
+        answer (the context for a nested object after its type-scoped contexts, the first
+        key expanding to ``@type``, the context before them) is a function of the context,
+        the object's keys and the strings its ``@type`` keys hold, read as pyld reads them."""
+        if type(active_ctx) is not _FROZEN or type(element) is not dict or \
+                "@context" in element:
+            return super()._prepare_nested_context(active_ctx, element, options)
+        memo = _memo_of(active_ctx)
+        keys = tuple(element)
+        type_keys = memo.get(("type keys", keys))
+        if type_keys is None:
+            type_keys = tuple(k for k in sorted(keys)
+                              if self._expand_iri(active_ctx, k, vocab=True) == "@type")
+            if len(memo) < _IRIS_PER_CONTEXT:
+                memo[("type keys", keys)] = type_keys
+        types = []
+        for k in type_keys:
+            value = element[k]
+            found = value if isinstance(value, list) else [value]
+            types.append(tuple(sorted(t for t in found if isinstance(t, str))))
+        key = ("nested", keys, tuple(types))
+        answer = memo.get(key)
+        if answer is None:
+            answer = super()._prepare_nested_context(active_ctx, element, options)
+            if len(memo) < _IRIS_PER_CONTEXT:
+                memo[key] = answer
+        return answer
+
     def _expand_object(
         self,
         active_ctx: Any,
