@@ -290,3 +290,17 @@ def test_shapes_tell_apart_what_json_tells_apart() -> None:
     assert key("one leaf") == key("another leaf")  # strings are leaves
     for bad in ((1, 2), {1, 2}, object(), {1: "a"}):
         assert _templates.shape_of({"a": bad}) is None
+
+
+def test_percent_signs_in_leaves_and_in_the_shape_fill_as_text() -> None:
+    """The template's forms are filled by one %-format: a % in a leaf, in a fixed part of
+    the shape (a type) or in an IRI is text, never a placeholder."""
+    base = copy.deepcopy(BENCH)
+    base["credentialSubject"]["achievement"]["name"] = "100% done %s %(x)s %%"
+    base["credentialSubject"]["achievement"]["type"] = ["Achievement"]
+    _warm(base)
+    other = copy.deepcopy(base)
+    other["credentialSubject"]["achievement"]["name"] = "%d %s %% %(y)s 50%"
+    other["id"] = "urn:uuid:%2F%s"
+    assert _answer(other) == _full(other)
+    assert "%d %s %% %(y)s 50%" in _answer(other)[2]

@@ -350,7 +350,7 @@ class QuadTemplate:
     canonical N-Quads form (``_private/rdfc.Form``) as pieces, constant text and leaf
     codes (``2 * leaf`` an IRI, ``2 * leaf + 1`` a literal: the leaf escaped as such)."""
 
-    __slots__ = ("codes", "forms", "quads", "slots")
+    __slots__ = ("codes", "fmt", "forms", "meta", "order", "quads", "slots")
 
     def __init__(self, quads: list[Any], slots: list[tuple[int, int, int]]) -> None:
         self.quads, self.slots = quads, slots
@@ -360,6 +360,22 @@ class QuadTemplate:
         self.forms = [_form_pieces(q, at.get(qi, {})) for qi, q in enumerate(quads)]
         self.codes = sorted({p for pieces, _, _ in self.forms for p in pieces
                              if isinstance(p, int)})
+        # every form's text in one %-format, forms apart by \x01 (canonical N-Quads escapes
+        # every control character, and a mark is a NUL): filled in one C call
+        parts: list[str] = []
+        order: list[int] = []
+        for i, (pieces, _, _) in enumerate(self.forms):
+            if i:
+                parts.append("\x01")
+            for piece in pieces:
+                if isinstance(piece, str):
+                    parts.append(piece.replace("%", "%%"))
+                else:
+                    parts.append("%s")
+                    order.append(piece)
+        self.fmt = "".join(parts)
+        self.order = tuple(order)
+        self.meta = [(marks, predicate) for _, marks, predicate in self.forms]
 
 
 def _form_pieces(quad: Any, leaves: dict[int, int]
@@ -436,12 +452,14 @@ def fill_forms(qt: QuadTemplate, shape: Shape) -> list[Any]:
     document gives one IRI)."""
     from mcbadge._private.rdfc import escape_iri, escape_literal
 
+    if not qt.meta:
+        return []
     leaves = shape.leaves
     escaped = {c: escape_literal(leaves[c >> 1]) if c & 1 else escape_iri(leaves[c >> 1])
                for c in qt.codes}
-    return [("".join([p if isinstance(p, str) else escaped[p] for p in pieces])
-             if len(pieces) > 1 else str(pieces[0]), marks, predicate)
-            for pieces, marks, predicate in qt.forms]
+    texts = (qt.fmt % tuple([escaped[c] for c in qt.order])).split("\x01")
+    return [(text, marks, predicate) for text, (marks, predicate) in zip(texts, qt.meta,
+                                                                         strict=True)]
 
 
 MAX_VIEWS = 8
