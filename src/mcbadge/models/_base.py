@@ -242,7 +242,8 @@ class OBModel(BaseModel):
         cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
     ) -> Any:
         building = bool(info.context and info.context.get(BUILD))
-        if isinstance(data, Mapping):
+        mapping = type(data) is dict or isinstance(data, Mapping)
+        if mapping:
             if not building:
                 missing = [k for k in cls._required_when_parsed if data.get(k) is None]
                 if missing:
@@ -254,7 +255,7 @@ class OBModel(BaseModel):
             else:
                 data = cls._build_defaults(dict(data))
         obj = handler(data)
-        if not building and isinstance(data, Mapping) and isinstance(obj, OBModel):
+        if not building and mapping and isinstance(obj, OBModel):
             # the input's own names, in order (mapped to aliases when written back)
             object.__setattr__(obj, "__pydantic_private__", {_KEY_ORDER: tuple(data)})
         return obj
