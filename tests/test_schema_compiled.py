@@ -79,10 +79,8 @@ def _paths(node: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 PATHS = _paths(BENCH)[1:]
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(PATHS), st.sampled_from(["set", "drop", "add"]),
-                          _VALUES), min_size=1, max_size=4))
-def test_same_verdicts_on_mutated_badges(edits: list[tuple[Any, str, Any]]) -> None:
+def mutated(edits: list[tuple[Any, str, Any]]) -> Any:
+    """The bench credential with each (path, set | drop | add, value) edit made that fits."""
     doc = copy.deepcopy(BENCH)
     for path, how, value in edits:
         parent: Any = doc
@@ -100,6 +98,14 @@ def test_same_verdicts_on_mutated_badges(edits: list[tuple[Any, str, Any]]) -> N
                 parent[last] = value
         except (KeyError, IndexError, TypeError):
             continue
+    return doc
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(PATHS), st.sampled_from(["set", "drop", "add"]),
+                          _VALUES), min_size=1, max_size=4))
+def test_same_verdicts_on_mutated_badges(edits: list[tuple[Any, str, Any]]) -> None:
+    doc = mutated(edits)
     for sid in (schemas.OB_ACHIEVEMENT_CREDENTIAL,
                 "https://purl.imsglobal.org/spec/ob/v3p0/schema/json-ld/"
                 "ob_v3p0_achievementcredential_schema.json"):

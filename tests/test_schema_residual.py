@@ -21,7 +21,7 @@ from mcbadge.jsonld._templates import marked, shape_of, with_member
 from mcbadge.models import SCHEMA_IDS
 from mcbadge.models import schema as schemas
 from tests.conftest import DATA
-from tests.test_schema_compiled import _VALUES, BENCH, DOCUMENTS, PATHS
+from tests.test_schema_compiled import _VALUES, BENCH, DOCUMENTS, PATHS, mutated
 
 ADAPTED_OB = ("https://purl.imsglobal.org/spec/ob/v3p0/schema/json-ld/"
               "ob_v3p0_achievementcredential_schema.json")
@@ -122,22 +122,7 @@ def test_same_verdicts_on_every_document_and_schema() -> None:
                           _VALUES), max_size=3), st.data())
 def test_same_verdicts_on_mutated_badges(edits: list[tuple[Any, str, Any]],
                                          data: st.DataObject) -> None:
-    doc = copy.deepcopy(BENCH)
-    for path, how, value in edits:
-        parent: Any = doc
-        try:
-            for step in path[:-1]:
-                parent = parent[step]
-            if how == "drop" and isinstance(parent, dict):
-                parent.pop(path[-1], None)
-            elif how == "add" and isinstance(parent, dict):
-                parent[f"extra{len(parent)}"] = value
-            elif how == "add" and isinstance(parent, list):
-                parent.append(value)
-            else:
-                parent[path[-1]] = value
-        except (KeyError, IndexError, TypeError):
-            continue
+    doc = mutated(edits)
     if shape_of(doc) is None:
         return
     for sid in SIDS:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from mcbadge.errors import CanonicalizationError
@@ -70,6 +70,21 @@ def _term(kind: str, value: str) -> str:
     return f"<{escape_iri(value)}>" if kind == "IRI" else value
 
 
+def _iri(value: str) -> str:
+    return f"<{escape_iri(value)}>"
+
+
+def _literal(value: str, datatype: str | None, language: str | None,
+             iri: Callable[[str], str] = _iri) -> str:
+    """A literal in canonical N-Quads (``xsd:string`` left implicit)."""
+    text = f'"{escape_literal(value)}"'
+    if language:
+        return f"{text}@{language}"
+    if datatype and datatype != XSD_STRING:
+        return f"{text}^^{iri(datatype)}"
+    return text
+
+
 def serialize_quad(quad: Quad, rename: Mapping[str, str] | None = None) -> str:
     (s_kind, s_value), predicate, obj, graph = quad
     if rename is not None and s_kind == "blank node":
@@ -77,12 +92,7 @@ def serialize_quad(quad: Quad, rename: Mapping[str, str] | None = None) -> str:
     parts = [_term(s_kind, s_value), f"<{escape_iri(predicate)}>"]
     o_kind, o_value, datatype, language = obj
     if o_kind == "literal":
-        text = f'"{escape_literal(o_value)}"'
-        if language:
-            text += f"@{language}"
-        elif datatype and datatype != XSD_STRING:
-            text += f"^^<{escape_iri(datatype)}>"
-        parts.append(text)
+        parts.append(_literal(o_value, datatype, language))
     else:
         if rename is not None and o_kind == "blank node":
             o_value = rename[o_value]
@@ -172,11 +182,7 @@ def quad_forms(quads: Iterable[Quad]) -> list[Form]:
         else:
             subject = iri(s_value) if s_kind == "IRI" else s_value
         if o_kind == "literal":
-            obj = f'"{escape_literal(o_value)}"'
-            if language:
-                obj += f"@{language}"
-            elif datatype and datatype != XSD_STRING:
-                obj += f"^^{iri(datatype)}"
+            obj = _literal(o_value, datatype, language, iri)
         elif o_kind == "blank node":
             obj = "\x00o"
             slots.append((obj, o_value))
