@@ -13,6 +13,11 @@ Two deliberate adaptations, both documented in docs/concepts/models.md:
   checked with ``issuanceDate``/``expirationDate`` read as ``validFrom``/``validUntil``
   (1EdTech's VC 1.1-compatible "any" schemas are not published as files); errors still point
   at the member as written.
+
+A conforming document is told apart quickly: the bundled schemas are compiled once
+(fastjsonschema; its "valid" only), and a document shape seen twice gets a residual
+(:mod:`mcbadge._private.schema_residual`) that decides from its leaf strings alone; any
+failure goes to jsonschema, which finds the errors.
 """
 
 from __future__ import annotations
