@@ -27,7 +27,7 @@ OPTIONS = LOADER.pyld_options(base="", produceGeneralizedRdf=False,
 
 
 def _by_node_map(expanded: Any) -> str:
-    return canonicalize_quads(quads_from_dataset(_dataset(copy.deepcopy(expanded), LOADER)))
+    return canonicalize_quads(quads_from_dataset(_dataset(copy.deepcopy(expanded), OPTIONS)))
 
 
 def _agree(expanded: Any) -> bool:

@@ -74,15 +74,21 @@ def _iri(value: str) -> str:
     return f"<{escape_iri(value)}>"
 
 
+def literal_tail(datatype: str | None, language: str | None,
+                 iri: Callable[[str], str] = _iri) -> str:
+    """What follows a literal's quoted text in canonical N-Quads: its language tag or its
+    datatype (``xsd:string`` left implicit)."""
+    if language:
+        return f"@{language}"
+    if datatype and datatype != XSD_STRING:
+        return f"^^{iri(datatype)}"
+    return ""
+
+
 def _literal(value: str, datatype: str | None, language: str | None,
              iri: Callable[[str], str] = _iri) -> str:
-    """A literal in canonical N-Quads (``xsd:string`` left implicit)."""
-    text = f'"{escape_literal(value)}"'
-    if language:
-        return f"{text}@{language}"
-    if datatype and datatype != XSD_STRING:
-        return f"{text}^^{iri(datatype)}"
-    return text
+    """A literal in canonical N-Quads."""
+    return f'"{escape_literal(value)}"{literal_tail(datatype, language, iri)}'
 
 
 def serialize_quad(quad: Quad, rename: Mapping[str, str] | None = None) -> str:

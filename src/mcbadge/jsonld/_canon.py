@@ -256,9 +256,10 @@ def _memo_of(active_ctx: Any) -> dict[Any, Any]:
 
 
 _IRIS: dict[int, tuple[Any, dict[Any, Any]]] = {}
+"""id of a processed (frozen) context -> (it, what :class:`_Processor` remembers of it:
+IRI expansions, value plans, nested contexts); bounded."""
 _LAST: tuple[Any, dict[Any, Any]] = (None, {})
 """The entry :func:`_memo_of` gave last (expansion asks about one context many times)."""
-"""id of a processed (frozen) context -> (it, what its IRI expansions gave); bounded."""
 _IRIS_CONTEXTS = 256
 _IRIS_LOCK = threading.Lock()
 _FROZEN = jsonld.frozendict
@@ -653,12 +654,9 @@ def _jsonld_error(exc: BaseException) -> Exception:
     return CanonicalizationError(f"JSON-LD processing failed: {str(exc).splitlines()[0]}")
 
 
-def _dataset(expanded: list[Any], loader: Any) -> dict[str, Any]:
+def _dataset(expanded: list[Any], options: dict[str, Any]) -> dict[str, Any]:
     """pyld's to_rdf minus its first step: the input is already expanded (by
     :func:`expand_safely`), and expanding it a second time costs a third of the work."""
-    options = loader.pyld_options(
-        base="", produceGeneralizedRdf=False, processingMode="json-ld-1.1", rdfDirection=None
-    )
     processor = jsonld.JsonLdProcessor()
     issuer = IdentifierIssuer("_:b")
     graphs = node_map(expanded, {"@default": {}}, issuer, processor)
@@ -676,7 +674,7 @@ def dataset_quads(expanded: list[Any], loader: Any) -> list[Quad]:
         base="", produceGeneralizedRdf=False, processingMode="json-ld-1.1", rdfDirection=None
     )
     quads = direct_quads(expanded, options)
-    return quads if quads is not None else quads_from_dataset(_dataset(expanded, loader))
+    return quads if quads is not None else quads_from_dataset(_dataset(expanded, options))
 
 
 def canonical_nquads(

@@ -78,6 +78,12 @@ a document reads as a leaf or as a value of another kind."""
 _ENDORSED = ("endorsement", "endorsementJwt")
 
 
+def _holds(key: str, fixed: bool) -> bool:
+    """Whether the strings under member ``key`` are part of the shape, not leaves (under
+    ``type``, ``@context`` and keywords other than ``@id`` / ``@value``, or already so)."""
+    return fixed or key in _FIXED_KEYS or (key[:1] == "@" and key not in _LEAF_KEYWORDS)
+
+
 def _skeleton(node: Any, leaves: list[str], fixed: bool, endorsed: list[bool]) -> Any:
     kind = type(node)
     if kind is str:
@@ -92,9 +98,7 @@ def _skeleton(node: Any, leaves: list[str], fixed: bool, endorsed: list[bool]) -
         for key, value in node.items():
             if type(key) is not str:
                 raise TypeError("a member name is not a string")
-            hold = fixed or key in _FIXED_KEYS or (key[:1] == "@" and key not in
-                                                   _LEAF_KEYWORDS)
-            out.append((key, _skeleton(value, leaves, hold, endorsed)))
+            out.append((key, _skeleton(value, leaves, _holds(key, fixed), endorsed)))
         return tuple(out)
     if kind is list:
         return ("[", *[_skeleton(v, leaves, fixed, endorsed) for v in node])
@@ -126,9 +130,8 @@ def with_member(shape: Shape, key: str, value: Any) -> Shape | None:
     (a credential's shape from its shape without the proof); None: ``value`` is not JSON."""
     leaves = list(shape.leaves)
     endorsed: list[bool] = []
-    hold = key in _FIXED_KEYS or (key[:1] == "@" and key not in _LEAF_KEYWORDS)
     try:
-        skeleton = _skeleton(value, leaves, hold, endorsed)
+        skeleton = _skeleton(value, leaves, _holds(key, False), endorsed)
     except (TypeError, ValueError, RecursionError):
         return None
     return Shape(ShapeKey((*shape.key.value, (key, skeleton))), leaves,
@@ -146,27 +149,10 @@ def marked(node: Any, leaf: Callable[[int], Any], leaves: list[str],
         leaves.append(node)
         return leaf(len(leaves) - 1)
     if kind is dict:
-        return {key: marked(value, leaf, leaves, fixed or key in _FIXED_KEYS or (
-            key[:1] == "@" and key not in _LEAF_KEYWORDS)) for key, value in node.items()}
+        return {key: marked(value, leaf, leaves, _holds(key, fixed))
+                for key, value in node.items()}
     if kind is list:
         return [marked(v, leaf, leaves, fixed) for v in node]
-    return node
-
-
-def _rebuild(node: Any, values: list[str], fixed: bool, counter: list[int]) -> Any:
-    """``node`` with its leaves (in :func:`_skeleton`'s order) replaced by ``values``."""
-    kind = type(node)
-    if kind is str:
-        if fixed:
-            return node
-        counter[0] += 1
-        return values[counter[0] - 1]
-    if kind is dict:
-        return {key: _rebuild(value, values, fixed or key in _FIXED_KEYS or (
-            key.startswith("@") and key not in _LEAF_KEYWORDS), counter)
-            for key, value in node.items()}
-    if kind is list:
-        return [_rebuild(v, values, fixed, counter) for v in node]
     return node
 
 
@@ -279,7 +265,7 @@ def build(document: Mapping[str, Any], shape: Shape, real: Any,
         return None  # a context makes one of the schemes a term: IRIs are not neutral
     tag = secrets.token_hex(8)
     sentinels = [f"urn:x-mcbadge-leaf:{tag}:{i}" for i in range(len(shape.leaves))]
-    probe = _rebuild(dict(document), sentinels, False, [0])
+    probe = marked(dict(document), sentinels.__getitem__, [])
     try:
         abstract = expand(probe)
     except Exception:  # the sentinels change what is valid: no template for this shape
@@ -346,25 +332,26 @@ def acceptable(template: Template, shape: Shape) -> bool:
 
 class QuadTemplate:
     """The shape's RDF quads (before canonicalization) with sentinels: ``slots`` says
-    where each leaf goes, (quad, 0 = subject / 2 = object, leaf); ``forms``: each quad's
-    canonical N-Quads form (``_private/rdfc.Form``) as pieces, constant text and leaf
-    codes (``2 * leaf`` an IRI, ``2 * leaf + 1`` a literal: the leaf escaped as such)."""
+    where each leaf goes, (quad, 0 = subject / 2 = object, leaf); ``fmt``: every quad's
+    canonical N-Quads form (``_private/rdfc.Form``) with a placeholder per leaf code in
+    ``order`` (``2 * leaf`` an IRI, ``2 * leaf + 1`` a literal: the leaf escaped as such);
+    ``meta``: each form's blank-node marks and predicate."""
 
-    __slots__ = ("codes", "fmt", "forms", "meta", "order", "quads", "slots")
+    __slots__ = ("codes", "fmt", "meta", "order", "quads", "slots")
 
     def __init__(self, quads: list[Any], slots: list[tuple[int, int, int]]) -> None:
         self.quads, self.slots = quads, slots
         at: dict[int, dict[int, int]] = {}
         for qi, where, leaf in slots:
             at.setdefault(qi, {})[where] = leaf
-        self.forms = [_form_pieces(q, at.get(qi, {})) for qi, q in enumerate(quads)]
-        self.codes = sorted({p for pieces, _, _ in self.forms for p in pieces
+        forms = [_form_pieces(q, at.get(qi, {})) for qi, q in enumerate(quads)]
+        self.codes = sorted({p for pieces, _, _ in forms for p in pieces
                              if isinstance(p, int)})
         # every form's text in one %-format, forms apart by \x01 (canonical N-Quads escapes
         # every control character, and a mark is a NUL): filled in one C call
         parts: list[str] = []
         order: list[int] = []
-        for i, (pieces, _, _) in enumerate(self.forms):
+        for i, (pieces, _, _) in enumerate(forms):
             if i:
                 parts.append("\x01")
             for piece in pieces:
@@ -375,13 +362,13 @@ class QuadTemplate:
                     order.append(piece)
         self.fmt = "".join(parts)
         self.order = tuple(order)
-        self.meta = [(marks, predicate) for _, marks, predicate in self.forms]
+        self.meta = [(marks, predicate) for _, marks, predicate in forms]
 
 
 def _form_pieces(quad: Any, leaves: dict[int, int]
                  ) -> tuple[tuple[str | int, ...], tuple[tuple[str, str], ...], str]:
     """``rdfc.serialize_quad`` of ``quad`` with blank-node marks, split where leaves go."""
-    from mcbadge._private.rdfc import _MARKS, XSD_STRING, escape_iri, escape_literal
+    from mcbadge._private.rdfc import _MARKS, escape_iri, escape_literal, literal_tail
 
     (s_kind, s_value), predicate, (o_kind, o_value, datatype, language), graph = quad
     marks: list[tuple[str, str]] = []
@@ -400,8 +387,7 @@ def _form_pieces(quad: Any, leaves: dict[int, int]
     pieces.append(f" <{escape_iri(predicate)}> ")
     if o_kind == "literal":
         pieces += ['"', 2 * leaves[2] + 1 if 2 in leaves else escape_literal(o_value)]
-        pieces.append('"' + (f"@{language}" if language else f"^^<{escape_iri(datatype)}>"
-                             if datatype and datatype != XSD_STRING else ""))
+        pieces.append('"' + literal_tail(datatype, language))
     elif 2 in leaves:
         pieces += ["<", 2 * leaves[2], ">"]
     else:
