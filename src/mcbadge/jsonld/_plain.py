@@ -38,10 +38,14 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcbadge.errors import JsonLdFormError
+
+if TYPE_CHECKING:
+    from mcbadge.jsonld._templates import Shape
 
 __all__ = [
     "MAX_CONTEXTS",
@@ -222,12 +226,46 @@ def _path(trail: Trail) -> str:
     return out
 
 
-def check_plain_form(document: Mapping[str, Any], loader: Any) -> None:
+MAX_PASSED_SHAPES = 256
+"""Most shapes :func:`check_plain_form` remembers as passed (per process)."""
+_passed: dict[tuple[int, Any], tuple[Any, tuple[int, ...]]] = {}
+_passed_lock = threading.Lock()
+
+
+def check_plain_form(document: Mapping[str, Any], loader: Any,
+                     shape: Shape | None = None) -> None:
     """Refuse ``document`` unless it is in the plain form (module doc), checking only its
     JSON: linear in its size, no JSON-LD processing beyond the bundled term list.
 
+    ``shape``: ``document``'s (``_templates.shape_of``), when the caller has it. The rule
+    reads a document's member names, its kinds of values, its ``@context``, ``type``,
+    ``@language`` and ``@direction`` strings (all in the shape) and, of its leaf strings,
+    only whether an ``id`` starts with ``_:``. So once a document of a shape has passed
+    with a loader, another of that shape passes with it unless a leaf under an ``id``
+    member starts with ``_:`` (that one is checked in full, to name the path).
+
     Raises :class:`~mcbadge.errors.JsonLdFormError` naming the first offending path.
     """
+    if shape is None:
+        _check_plain_form(document, loader)
+        return
+    key = (id(loader), shape.key)
+    known = _passed.get(key)
+    if known is not None and known[0] is loader:
+        leaves = shape.leaves
+        if not any(leaves[i].startswith("_:") for i in known[1]):
+            return
+    _check_plain_form(document, loader)
+    from mcbadge.jsonld._templates import leaves_under
+
+    ids = leaves_under(shape.key, "id")
+    with _passed_lock:
+        _passed[key] = (loader, ids)
+        while len(_passed) > MAX_PASSED_SHAPES:
+            del _passed[next(iter(_passed))]
+
+
+def _check_plain_form(document: Mapping[str, Any], loader: Any) -> None:
     json_terms = vocabulary(loader).json_terms
     check_context(document.get("@context"), "", loader)
     # (node, its trail, whether @context may stand there: a credential's root or a proof)

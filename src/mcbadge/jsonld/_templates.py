@@ -125,6 +125,26 @@ def shape_of(document: Mapping[str, Any]) -> Shape | None:
     return Shape(key, leaves, bool(endorsed))
 
 
+def leaves_under(key: ShapeKey, name: str) -> tuple[int, ...]:
+    """The positions (in :attr:`Shape.leaves`) of the leaves that are the value of a
+    member ``name`` (directly, not inside an array)."""
+    found: list[int] = []
+    count = 0
+    # (a skeleton node, the member name it is the value of)
+    stack: list[tuple[Any, str | None]] = [(key.value, None)]
+    while stack:
+        node, member = stack.pop()
+        if node is _LEAF:
+            if member == name:
+                found.append(count)
+            count += 1
+        elif node[0] == "{":
+            stack.extend((value, k) for k, value in reversed(node[1:]))
+        elif node[0] == "[":
+            stack.extend((value, None) for value in reversed(node[1:]))
+    return tuple(found)
+
+
 def with_member(shape: Shape, key: str, value: Any) -> Shape | None:
     """The shape of the document ``shape`` was taken of with one more member, ``key``, last
     (a credential's shape from its shape without the proof); None: ``value`` is not JSON."""

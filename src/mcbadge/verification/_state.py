@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from mcbadge.errors import FetchError
 from mcbadge.jsonld import DocumentLoader
+from mcbadge.jsonld._canon import shape_in_run
+from mcbadge.jsonld._templates import Shape, with_member
 from mcbadge.models import AnyCredential
 from mcbadge.resolve import Fetcher, KeyDirectory, ResolvedKey
 
@@ -69,6 +71,9 @@ class State:
     shape: Any = None
     """The shape (``jsonld/_templates.Shape``) of the document without its proof, once
     ``signed_view`` has it: every member name of the document is in its key."""
+    full_shape: Any = False
+    """The shape of the whole document, proof included (:func:`full_shape`;
+    False: not taken yet, None: none)."""
     credential: AnyCredential | None = None
     suites: list[str] = field(default_factory=list)
     """The proof suites (or ``jwt``) that verified."""
@@ -82,6 +87,20 @@ class State:
     @property
     def unsecured(self) -> dict[str, Any]:
         return {k: v for k, v in self.document.items() if k != "proof"}
+
+
+def full_shape(state: State) -> Shape | None:
+    """The document's shape, proof included (taken once per run, from the shape of the
+    document without its proof, which the signed view reads; None: no shape)."""
+    if state.full_shape is False:
+        doc = state.document
+        shape = None
+        if "proof" not in doc or next(reversed(doc)) == "proof":
+            bare = shape_in_run(state.unsecured)
+            if isinstance(bare, Shape):
+                shape = bare if "proof" not in doc else with_member(bare, "proof", doc["proof"])
+        state.full_shape = shape
+    return state.full_shape if isinstance(state.full_shape, Shape) else None
 
 
 def types_of(doc: Mapping[str, Any]) -> list[Any]:

@@ -8,7 +8,7 @@ import re
 from mcbadge.errors import JsonLdFormError, UnknownContextError
 from mcbadge.jsonld._plain import check_plain_form
 from mcbadge.verification._result import Check
-from mcbadge.verification._state import State, kind_of
+from mcbadge.verification._state import State, full_shape, kind_of
 from mcbadge.verification.checks._base import VerifierCheck
 
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
@@ -45,7 +45,7 @@ class ContextCheck(VerifierCheck):
             return self.failed("a CLR credential must declare the CLR 2.0 context",
                                "INVALID_CONTEXT")
         try:
-            check_plain_form(doc, state.run.loader)
+            check_plain_form(doc, state.run.loader, full_shape(state))
         except UnknownContextError as exc:
             return self.failed(f"context {exc.url} is not bundled with mcbadge; contexts are "
                                "never fetched (register it with "
@@ -56,3 +56,4 @@ class ContextCheck(VerifierCheck):
                     else "JSON_LD_FORM_ERROR")
             return self.failed(exc.message, code, paths=list(exc.paths))
         return self.passed(f"{len(ctx)} contexts, all known; the JSON is in plain form")
+

@@ -10,13 +10,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from mcbadge.errors import ModelValidationError
-from mcbadge.jsonld._templates import Shape, with_member
 from mcbadge.models import parse_credential
 from mcbadge.models.schema import SCHEMA_IDS, validate_shaped
 from mcbadge.verification._data_model import data_model_errors
 from mcbadge.verification._result import Check
 from mcbadge.verification._schemas import fetched_schema_errors
-from mcbadge.verification._state import State, as_list, kind_of
+from mcbadge.verification._state import State, as_list, full_shape, kind_of
 from mcbadge.verification.checks._base import VerifierCheck
 
 _PURL = "https://purl.imsglobal.org/spec"
@@ -64,7 +63,7 @@ class SchemaCheck(VerifierCheck):
         # The JSON-LD adaptation accepts everything the formal schema does, so a document
         # the formal OB schema accepts needs no second pass; otherwise the adaptation decides
         # and a formal-only failure is a warning.
-        shape = None if several else _full_shape(state)
+        shape = None if several else full_shape(state)
 
         def validate_schema(doc: Mapping[str, Any], url: str) -> list[Any]:
             return validate_shaped(doc, url, shape)
@@ -127,16 +126,3 @@ class SchemaCheck(VerifierCheck):
         return self.passed("a Verifiable Credential meeting the VC Data Model 2.0 rules "
                            "(no Open Badges schema applies)", schemas=[])
 
-
-def _full_shape(state: State) -> Shape | None:
-    """The credential's shape, from the signed view's shape of it without its proof (None:
-    the schema takes it itself)."""
-    shape = state.shape
-    doc = state.document
-    if not isinstance(shape, Shape) or type(doc) is not dict:
-        return None
-    if "proof" not in doc:
-        return shape
-    if next(reversed(doc)) != "proof":
-        return None
-    return with_member(shape, "proof", doc["proof"])
