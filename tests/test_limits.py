@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mcbadge
 from mcbadge.resolve import Fetcher
@@ -107,3 +109,72 @@ def test_a_python_document_is_checked_as_json_everywhere(bad: dict[str, Any],
     assert not result.verified and result.checks[0].id == "parse"
     # the same values, well formed, pass the walk (surrogate pairs included)
     check_depth({"name": "a\U0001f600b", "k": [1, 2.5, True, None, {"x": ""}]})
+
+
+def _jwt(credential: dict[str, Any], *, vc_claim: bool) -> str:
+    """A compact JWS of ``credential`` (its payload, or a VC 1.1 ``vc`` claim), signed with
+    a key the verifier is not told about: only the parse check's verdict matters here."""
+    import base64
+
+    def b64(value: Any) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    payload = {"vc": credential, "iss": ISSUER.id} if vc_claim else credential
+    return f"{b64({'alg': 'EdDSA', 'kid': ISSUER.method})}.{b64(payload)}.AAAA"
+
+
+@pytest.mark.parametrize("vc_claim", [False, True])
+def test_a_jwt_credential_meets_the_run_limits_as_json_does(vc_claim: bool) -> None:
+    # the payload is measured as it is parsed; the credential in it is walked only when
+    # the payload exceeds a limit, so each limit holds exactly, in both JWT forms
+    def nested(levels: int) -> dict[str, Any]:
+        deep: Any = "x"
+        for _ in range(levels):
+            deep = {"a": deep}
+        return ISSUER.credential(evidence=[deep])
+
+    base_depth = 3  # credential -> evidence array -> first wrapper object
+    at_limit, over = nested(64 - base_depth + 1), nested(64 - base_depth + 2)
+    for doc, outcome in ((at_limit, "passed"), (over, "failed")):
+        assert _parse(json.dumps(doc))[0] == outcome  # the JSON path: the reference
+        found = _parse(_jwt(doc, vc_claim=vc_claim))
+        assert found[0] == outcome, found
+    assert "nested more than 64" in _parse(_jwt(over, vc_claim=vc_claim))[1]
+    many = ISSUER.credential(evidence=[{"name": "n"} for _ in range(98)])
+
+    def count(node: Any) -> int:
+        children = node.values() if isinstance(node, dict) else node
+        return 1 + sum(count(c) for c in children if isinstance(c, dict | list))
+
+    containers = count(many)
+    for limit, outcome in ((containers, "passed"), (containers - 1, "failed")):
+        found = _parse(_jwt(many, vc_claim=vc_claim), max_containers=limit)
+        assert found[0] == outcome, (limit, found)
+
+
+_JSON = st.recursive(st.one_of(st.text(max_size=3), st.integers(), st.none()),
+                     lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                             st.dictionaries(st.text(max_size=2), inner,
+                                                             max_size=3)), max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=_JSON)
+def test_check_depth_measures_what_it_walks(value: Any) -> None:
+    from mcbadge._private.jsonutil import check_depth
+
+    def depth(node: Any) -> int:
+        if not isinstance(node, dict | list):
+            return 0
+        children = node.values() if isinstance(node, dict) else node
+        return 1 + max((depth(c) for c in children), default=0)
+
+    def count(node: Any) -> int:
+        if not isinstance(node, dict | list):
+            return 0
+        children = node.values() if isinstance(node, dict) else node
+        return 1 + sum(count(c) for c in children)
+
+    measured: list[int] = []
+    check_depth(value, measured=measured)
+    assert measured == [depth(value), count(value)]

@@ -43,19 +43,22 @@ that very object again with the defaults is skipped."""
 
 
 def check_depth(value: Any, limit: int = MAX_DEPTH, max_size: int | None = None, *,
-                max_containers: int | None = None, text_checked: bool = False) -> None:
+                max_containers: int | None = None, text_checked: bool = False,
+                measured: list[int] | None = None) -> None:
     """Refuse documents nested deeper than ``limit``, with more than ``max_containers``
     objects and arrays, holding text with lone surrogates (not Unicode, so not UTF-8 and not
     JSON that anything else reads), NaN, Infinity or anything that is not JSON data, and,
     with ``max_size``, documents whose JSON would be larger (estimated from below), walking
     iteratively. ``text_checked``: the value was just parsed from text already checked for
-    surrogates, non-finite numbers and size, so only the shape is walked."""
-    if value is TRUSTED.get() and limit == MAX_DEPTH and max_size is None and \
+    surrogates, non-finite numbers and size, so only the shape is walked. ``measured``:
+    a list the deepest level and the number of containers found are appended to."""
+    if measured is None and value is TRUSTED.get() and limit == MAX_DEPTH and max_size is None and \
             max_containers is None and value is not None:
         return
     stack: list[tuple[Any, int]] = [(value, 1)]
     size = 0
     containers = 0
+    deepest = 0
     full = not text_checked
     # every member name and string, searched for lone surrogates once, at the end
     names: list[str] = []
@@ -81,6 +84,8 @@ def check_depth(value: Any, limit: int = MAX_DEPTH, max_size: int | None = None,
             size += len(node) if kind is str else 4
             continue
         containers += 1
+        if depth > deepest:
+            deepest = depth
         if depth > limit:
             raise ModelValidationError(f"document is nested more than {limit} levels deep")
         if max_containers is not None and containers > max_containers:
@@ -106,6 +111,8 @@ def check_depth(value: Any, limit: int = MAX_DEPTH, max_size: int | None = None,
         raise ModelValidationError("a member name holds a lone surrogate")
     if texts and _SURROGATE.search("".join(texts)):
         raise ModelValidationError("text holds a lone surrogate (\\ud800-\\udfff)")
+    if measured is not None:
+        measured += (deepest, containers)
 
 
 def _check_scalar(node: Any) -> None:
@@ -124,10 +131,11 @@ def _reject_constant(name: str) -> Any:
 
 
 def loads_strict(data: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH,
-                 max_containers: int | None = None) -> Any:
+                 max_containers: int | None = None, measured: list[int] | None = None
+                 ) -> Any:
     """Parse JSON text, refusing NaN/Infinity, lone surrogates, oversized input and
     pathological nesting; with ``max_containers``, counted before parsing (a cheap bound on
-    the memory the parsed value takes).
+    the memory the parsed value takes). ``measured``: as :func:`check_depth`'s.
 
     Raises :class:`~mcbadge.errors.ModelValidationError` on anything that is not JSON.
     """
@@ -156,7 +164,7 @@ def loads_strict(data: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH,
         raise ModelValidationError("document is nested too deeply to parse") from None
     except ValueError as exc:
         raise ModelValidationError(f"not valid JSON: {exc}") from None
-    check_depth(value, max_depth, text_checked=not surrogates)
+    check_depth(value, max_depth, text_checked=not surrogates, measured=measured)
     return value
 
 

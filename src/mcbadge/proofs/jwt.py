@@ -203,6 +203,9 @@ class JwtParts:
     """``"payload"`` (VC 2.0: the payload is the credential) or ``"vc"`` (VC 1.1 claim)."""
     signing_input: bytes
     signature: bytes
+    payload_size: tuple[int, ...] = ()
+    """The payload's deepest nesting level and number of JSON objects and arrays, as
+    parsing found them."""
 
 
 def decode_jwt(token: str | bytes) -> JwtParts:
@@ -213,12 +216,13 @@ def decode_jwt(token: str | bytes) -> JwtParts:
     except UnicodeDecodeError:
         raise ProofError("a JWT is ASCII text", "PARSING_ERROR") from None
     text = text.strip()
+    measured: list[int] = []
     if len(text) > MAX_JWT_BYTES or text.count(".") != 2:
         raise ProofError("not a compact JWS (three base64url parts)", "PARSING_ERROR")
     h64, p64, s64 = text.split(".")
     try:
         header = loads_strict(_unb64(h64))
-        payload = loads_strict(_unb64(p64))
+        payload = loads_strict(_unb64(p64), measured=measured)
         signature = _unb64(s64)
     except ModelValidationError as exc:
         raise ProofError(f"JWT parts are not base64url JSON: {exc.message}",
@@ -231,7 +235,8 @@ def decode_jwt(token: str | bytes) -> JwtParts:
         {k: v for k, v in payload.items() if k not in _REGISTERED}, "payload")
     if not isinstance(credential, dict):
         raise ProofError("the vc claim must be a JSON object", "PARSING_ERROR")
-    return JwtParts(header, payload, credential, where, f"{h64}.{p64}".encode("ascii"), signature)
+    return JwtParts(header, payload, credential, where, f"{h64}.{p64}".encode("ascii"), signature,
+                    tuple(measured))
 
 
 def verify_jwt(token: str | bytes, resolve_key: JwtKeyResolver | None = None) -> JwtResult:

@@ -76,9 +76,13 @@ def _from_text(text: str, limits: Limits, container: str = "") -> Read:
         return Read(doc, prefix + "json")
     if _JWT_RE.fullmatch(stripped):
         parts = decode_jwt(stripped)
-        # its text was checked as it was parsed (no lone surrogates, NaN or Infinity):
-        # only the shape is walked, for the run's depth and container limits
-        _depth(parts.credential, limits, text_checked=True)
+        # its text was checked as it was parsed (no lone surrogates, NaN or Infinity), and
+        # the payload measured: the credential in it is no deeper and holds no more
+        # containers. Only when the payload exceeds the run's limits is the credential
+        # itself walked (its shape alone), for the verdict and the message.
+        deepest, containers = parts.payload_size or (limits.max_depth + 1, 0)
+        if deepest > limits.max_depth or containers > limits.max_containers:
+            _depth(parts.credential, limits, text_checked=True)
         return Read(parts.credential, prefix + "jwt", stripped, parts)
     where = f" baked into the {container.upper()}" if container else ""
     raise SourceError(f"the text{where} is neither a JSON credential nor a compact JWS")
