@@ -203,3 +203,53 @@ def test_base58_matches_the_digit_by_digit_definition(data: bytes) -> None:
     expected = "1" * (len(data) - len(data.lstrip(b"\0"))) + digits
     assert b58encode(data) == expected
     assert b58decode(expected) == data
+
+
+# RFC 8032 section 7.1, TEST 3 (a two-byte message): seed, public key, signature
+_RFC8032 = ("c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+            "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025", "af82",
+            "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac"
+            "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a")
+
+
+def test_ed25519_matches_rfc8032() -> None:
+    seed, public, message, signature = (bytes.fromhex(h) for h in _RFC8032)
+    key = Ed25519Key.from_seed(seed)
+    assert key.public_bytes == public
+    assert key.sign(message) == signature
+    assert key.verify(signature, message)
+
+
+@given(seed=st.binary(min_size=32, max_size=32), message=st.binary(max_size=300),
+       flip=st.integers(0, 64 * 8 - 1))
+def test_ed25519_signs_as_openssl_does_and_refuses_what_it_refuses(
+        seed: bytes, message: bytes, flip: int) -> None:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519Key.from_seed(seed)
+    theirs = Ed25519PrivateKey.from_private_bytes(seed)
+    signature = key.sign(message)
+    assert signature == theirs.sign(message)  # deterministic: the very same bytes
+    assert key.verify(signature, message)
+    bad = bytearray(signature)
+    bad[flip // 8] ^= 1 << (flip % 8)
+    try:
+        theirs.public_key().verify(bytes(bad), message)
+        openssl = True
+    except InvalidSignature:
+        openssl = False
+    assert (key.verify(bytes(bad), message), openssl) == (False, False)
+    assert key.verify(signature, message + b"x") is False
+    assert key.verify(signature[:63], message) is False
+
+
+def test_a_small_order_public_key_verifies_nothing() -> None:
+    # the identity point as a public key, R the identity and S = 0: the equation holds for
+    # every message, and OpenSSL's Ed25519 accepts it; libsodium refuses small-order keys
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    identity = bytes([1]) + bytes(31)
+    forged = identity + bytes(32)
+    key = Ed25519Key(Ed25519PublicKey.from_public_bytes(identity))
+    assert key.verify(forged, b"any credential at all") is False
