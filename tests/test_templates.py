@@ -304,3 +304,19 @@ def test_percent_signs_in_leaves_and_in_the_shape_fill_as_text() -> None:
     other["id"] = "urn:uuid:%2F%s"
     assert _answer(other) == _full(other)
     assert "%d %s %% %(y)s 50%" in _answer(other)[2]
+
+
+def test_equal_shapes_share_one_interned_key_and_the_table_is_bounded() -> None:
+    first = copy.deepcopy(BENCH)
+    second = copy.deepcopy(BENCH)
+    second["id"] = "urn:uuid:00000000-0000-4000-8000-000000000001"
+    one, two = _templates.shape_of(first), _templates.shape_of(second)
+    assert one is not None and two is not None
+    assert one.key is two.key and one.leaves != two.leaves
+    other = copy.deepcopy(BENCH)
+    other["extra"] = 1
+    three = _templates.shape_of(other)
+    assert three is not None and three.key != one.key
+    for i in range(_templates.MAX_INTERNED + 10):
+        _templates.shape_of({"n": i})
+    assert len(_templates._interned) == _templates.MAX_INTERNED

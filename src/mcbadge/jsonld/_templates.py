@@ -57,7 +57,26 @@ class ShapeKey:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, ShapeKey) and self.hash == other.hash and \
-            self.value == other.value
+            self.value == other.value  # (an interned key: its very tuple, at once)
+
+
+MAX_INTERNED = 1024
+_interned: dict[ShapeKey, ShapeKey] = {}
+_interned_lock = threading.Lock()
+
+
+def _intern(key: ShapeKey) -> ShapeKey:
+    """The first key equal to ``key`` met (bounded): the caches then compare a document's
+    key with their own by identity (tuples compare equal items by identity first), not
+    item by item."""
+    known = _interned.get(key)
+    if known is not None:
+        return known
+    with _interned_lock:
+        _interned[key] = key
+        while len(_interned) > MAX_INTERNED:
+            del _interned[next(iter(_interned))]
+    return key
 
 
 class Shape:
@@ -119,7 +138,7 @@ def shape_of(document: Mapping[str, Any]) -> Shape | None:
     leaves: list[str] = []
     endorsed: list[bool] = []
     try:
-        key = ShapeKey(_skeleton(dict(document), leaves, False, endorsed))
+        key = _intern(ShapeKey(_skeleton(dict(document), leaves, False, endorsed)))
     except (TypeError, ValueError, RecursionError):
         return None
     return Shape(key, leaves, bool(endorsed))
