@@ -203,8 +203,9 @@ class Ed25519Key:
     def verify(self, signature: bytes, data: bytes) -> bool:
         """Whether ``signature`` is this key's over ``data``: libsodium's verification (in
         about 60% of OpenSSL's time), which also refuses what RFC 8032 lets a verifier
-        refuse and OpenSSL accepts: a public key or an R of small order, a non-canonical
-        public key (only a key's holder can make such signatures)."""
+        refuse and OpenSSL accepts: a public key or an ``R`` of small order, a
+        non-canonical public key (a small-order key has no secret: one signature would fit
+        every message)."""
         if len(signature) != 64:
             return False
         try:

@@ -52,8 +52,8 @@ def check_depth(value: Any, limit: int = MAX_DEPTH, max_size: int | None = None,
     iteratively. ``text_checked``: the value was just parsed from text already checked for
     surrogates, non-finite numbers and size, so only the shape is walked. ``measured``:
     a list the deepest level and the number of containers found are appended to."""
-    if measured is None and value is TRUSTED.get() and limit == MAX_DEPTH and max_size is None and \
-            max_containers is None and value is not None:
+    if measured is None and value is TRUSTED.get() and limit == MAX_DEPTH and \
+            max_size is None and max_containers is None and value is not None:
         return
     stack: list[tuple[Any, int]] = [(value, 1)]
     size = 0

@@ -56,4 +56,3 @@ class ContextCheck(VerifierCheck):
                     else "JSON_LD_FORM_ERROR")
             return self.failed(exc.message, code, paths=list(exc.paths))
         return self.passed(f"{len(ctx)} contexts, all known; the JSON is in plain form")
-
