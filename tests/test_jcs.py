@@ -160,3 +160,50 @@ def test_keys_beyond_the_bmp_sort_by_utf16_even_on_the_fast_path() -> None:
     # U+E000 sorts after U+1F393 by code point but before it by UTF-16 code unit
     value = {"\U0001f393": 1, "\ue000": 2}
     assert canonicalize(value) == '{"\U0001f393":1,"\ue000":2}'.encode()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(st.text(max_size=3) | st.sampled_from(["\U0001f600", "\uffff", "id"]),
+                       json_values | st.integers() | st.just([[[[[]]]]]), max_size=5))
+def test_the_plain_test_of_a_shape_is_the_plain_test_of_its_documents(value: Any) -> None:
+    from mcbadge._private.jcs import _plain
+    from mcbadge.jsonld._templates import _jcs_plain, jcs_plain, shape_of
+
+    shape = shape_of(value)
+    assert shape is not None
+    _jcs_plain.clear()
+    assert jcs_plain(shape.key) == _plain(value)
+    assert jcs_plain(shape.key) == _plain(value)  # remembered
+
+
+def test_a_deep_document_is_not_plain_by_its_shape() -> None:
+    from mcbadge._private.jcs import _plain
+    from mcbadge.jsonld._templates import jcs_plain, shape_of
+
+    for levels in (99, 100, 101, 102):
+        deep: Any = {}
+        for _ in range(levels):
+            deep = {"a": deep}
+        shape = shape_of(deep)
+        assert shape is not None and jcs_plain(shape.key) == _plain(deep), levels
+
+
+@pytest.mark.parametrize("extra", [{}, {"score": 1.5}, {"count": 2**53},
+                                   {"\U0001f600": "x", "\uffff": "y"}])
+def test_jcs_badges_verify_alike_through_the_shape_of_a_run(extra: dict[str, Any]) -> None:
+    from mcbadge.verification import verify
+    from tests.issuers import NOW, Issuer, offline
+
+    issuer = Issuer()
+    signed = issuer.sign(issuer.credential(**extra), suite="eddsa-jcs-2022")
+    fetcher = offline(issuer.documents())
+
+    def signature_check(doc: dict[str, Any]) -> str:
+        checks = verify(doc, now=NOW, fetcher=fetcher).checks
+        return next(c.outcome for c in checks if c.id == "valid_signature")
+
+    for _ in range(2):  # the second: a shape met before
+        assert signature_check(signed) == "passed"
+    tampered = copy.deepcopy(signed)
+    tampered["name"] = "Another"
+    assert signature_check(tampered) == "failed"

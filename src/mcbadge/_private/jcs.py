@@ -13,12 +13,12 @@ from typing import Any
 
 from mcbadge.errors import CanonicalizationError
 
-_MAX_SAFE_INTEGER = 2**53
+MAX_SAFE_INTEGER = 2**53
 
 
 def _number(value: int | float) -> str:
     if isinstance(value, int):
-        if abs(value) > _MAX_SAFE_INTEGER:
+        if abs(value) > MAX_SAFE_INTEGER:
             raise CanonicalizationError(
                 f"integer {value} is outside the range JCS represents exactly (2^53)"
             )
@@ -107,7 +107,7 @@ def _plain(value: Any, depth: int = 0) -> bool:
     elif kind is list:
         items = value
     elif kind is int:
-        return bool(-_MAX_SAFE_INTEGER <= value <= _MAX_SAFE_INTEGER)
+        return bool(-MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER)
     else:
         return kind is str or kind is bool or value is None
     if depth > 100:
@@ -121,9 +121,10 @@ def _plain(value: Any, depth: int = 0) -> bool:
     return True
 
 
-def canonicalize(value: Any) -> bytes:
-    """The JCS canonical UTF-8 bytes of a JSON value."""
-    if _plain(value):
+def canonicalize(value: Any, *, plain: bool | None = None) -> bytes:
+    """The JCS canonical UTF-8 bytes of a JSON value. ``plain``: :func:`_plain`'s answer
+    for ``value``, when the caller knows it (``jsonld._templates.jcs_plain``)."""
+    if _plain(value) if plain is None else plain:
         # json's C encoder escapes strings exactly as ECMAScript's JSON.stringify does
         try:
             return json.dumps(

@@ -413,6 +413,19 @@ def remembering_expansions() -> Iterator[None]:
         _REMEMBER.reset(token)
 
 
+def known_shape(document: Mapping[str, Any]) -> Any:
+    """The shape :func:`shape_in_run` took of a document with these very members in this
+    run, or None (nothing is walked)."""
+    memo = _REMEMBER.get()
+    if memo is None or type(document) is not dict:
+        return None
+    key = tuple((k, id(v)) for k, v in document.items())
+    for known, _held, shape in memo.shapes:
+        if known == key:
+            return shape
+    return None
+
+
 def shape_in_run(document: Mapping[str, Any]) -> Any:
     """``_templates.shape_of(document)``; inside a verification run, a document whose
     members are the very objects of one shaped before in the run (the proof check's and the

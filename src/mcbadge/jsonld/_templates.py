@@ -34,6 +34,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from mcbadge._private.jcs import MAX_SAFE_INTEGER
+
 MAX_TEMPLATES = 256
 """Shapes kept (least recently used dropped first)."""
 MAX_SIGHTINGS = 4096
@@ -162,6 +164,41 @@ def leaves_under(key: ShapeKey, name: str) -> tuple[int, ...]:
         elif node[0] == "[":
             stack.extend((value, None) for value in reversed(node[1:]))
     return tuple(found)
+
+
+MAX_JCS_PLAIN = 256
+_jcs_plain: dict[ShapeKey, bool] = {}
+_jcs_plain_lock = threading.Lock()
+
+
+def jcs_plain(key: ShapeKey) -> bool:
+    """``_private.jcs``'s plain test of any document of this shape (it reads no leaf
+    string): no floats, integers JCS writes exactly, member names inside the BMP, at most
+    100 levels deep. Remembered per shape (bounded)."""
+    known = _jcs_plain.get(key)
+    if known is not None:
+        return known
+    plain = True
+    stack: list[tuple[Any, int]] = [(key.value, 0)]
+    while stack and plain:
+        node, depth = stack.pop()
+        tag = node[0]
+        if tag == "{" or tag == "[":
+            if depth > 100:
+                plain = False
+            items = node[1:]
+            if tag == "{":
+                names = "".join(k for k, _ in items)
+                plain = plain and (names.isascii() or max(names) < "\U00010000")
+                items = tuple(v for _, v in items)
+            stack.extend((item, depth + 1) for item in items)
+        elif tag == "f" or (tag == "i" and not -MAX_SAFE_INTEGER <= node[1] <= MAX_SAFE_INTEGER):
+            plain = False
+    with _jcs_plain_lock:
+        _jcs_plain[key] = plain
+        while len(_jcs_plain) > MAX_JCS_PLAIN:
+            del _jcs_plain[next(iter(_jcs_plain))]
+    return plain
 
 
 def with_member(shape: Shape, key: str, value: Any) -> Shape | None:

@@ -12,6 +12,8 @@ from typing import Any
 
 from mcbadge._private.jcs import canonicalize
 from mcbadge.jsonld import DocumentLoader
+from mcbadge.jsonld._canon import known_shape
+from mcbadge.jsonld._templates import Shape, jcs_plain
 from mcbadge.proofs._eddsa import EddsaSuite
 
 __all__ = ["EddsaJcs2022", "JcsCanonical"]
@@ -25,7 +27,10 @@ class JcsCanonical:
 
     def canonicalize(self, document: Mapping[str, Any], loader: DocumentLoader,
                      hash_name: str = "sha256") -> bytes:
-        return canonicalize(dict(document))
+        # in a verification run, the credential without its proof was shaped already
+        shape = known_shape(document)
+        return canonicalize(dict(document),
+                            plain=jcs_plain(shape.key) if isinstance(shape, Shape) else None)
 
     def unsecured_for(
         self, document: Mapping[str, Any], proof: Mapping[str, Any]
@@ -39,7 +44,8 @@ class JcsCanonical:
             proof_list = proof_ctx if isinstance(proof_ctx, list) else [proof_ctx]
             if doc_list[: len(proof_list)] != proof_list:
                 return "the document's @context does not start with the proof's @context"
-            unsecured["@context"] = proof_ctx
+            if proof_ctx != doc_ctx:  # (equal: the document's own, the same JSON)
+                unsecured["@context"] = proof_ctx
         return unsecured, config
 
 
