@@ -164,7 +164,7 @@ class _Singular(list[Any]):
 
 
 def _one_or_many_validate(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-    if isinstance(value, list | tuple):
+    if type(value) is list or isinstance(value, list | tuple):
         return handler(list(value))
     return _Singular(handler([value]))
 
@@ -241,17 +241,19 @@ class OBModel(BaseModel):
     def _parse_and_remember_order(
         cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
     ) -> Any:
-        building = bool(info.context and info.context.get(BUILD))
+        context = info.context
+        building = bool(context and context.get(BUILD))
         mapping = type(data) is dict or isinstance(data, Mapping)
         if mapping:
             if not building:
-                missing = [k for k in cls._required_when_parsed if data.get(k) is None]
-                if missing:
-                    raise PydanticCustomError(
-                        "missing_member",
-                        "required member(s) missing: {names}",
-                        {"names": ", ".join(repr(m) for m in missing)},
-                    )
+                for required in cls._required_when_parsed:
+                    if data.get(required) is None:
+                        missing = [k for k in cls._required_when_parsed if data.get(k) is None]
+                        raise PydanticCustomError(
+                            "missing_member",
+                            "required member(s) missing: {names}",
+                            {"names": ", ".join(repr(m) for m in missing)},
+                        )
             else:
                 data = cls._build_defaults(dict(data))
         obj = handler(data)
