@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mcbadge import (
     Achievement,
@@ -285,3 +287,12 @@ def test_datetimez_compares_as_a_datetime() -> None:
     assert a == b
     assert (a + timedelta(days=1)).isoformat() == "2024-01-02T00:00:00+00:00"
     assert str(DateTimeZ.from_datetime(a + timedelta(days=1))) == "2024-01-02T00:00:00Z"
+
+
+@given(moment=st.datetimes(timezones=st.integers(-1439, 1439).map(
+    lambda minutes: timezone(timedelta(minutes=minutes)))))
+def test_datetimez_is_the_moment_its_text_names(moment: datetime) -> None:
+    text = moment.isoformat()
+    value = DateTimeZ.parse(text)
+    assert type(value) is DateTimeZ and value == moment and value.lexical == text
+    assert value.utcoffset() == moment.utcoffset()

@@ -70,11 +70,12 @@ class DateTimeZ(datetime):
             raise ValueError(f"{text!r} is not a date-time like 2024-05-01T12:00:00Z")
         frac = (m["frac"] or "")[:7]  # datetime keeps microseconds: '.' + 6 digits
         tz = "+00:00" if m["tz"] in "Zz" else m["tz"]
-        try:
-            base = datetime.fromisoformat(f"{m['date']}T{m['time']}{frac}{tz}")
+        try:  # (made as this class at once: fromisoformat is a class method)
+            obj = cls.fromisoformat(f"{m['date']}T{m['time']}{frac}{tz}")
         except ValueError as exc:
             raise ValueError(f"{text!r} is not a valid date-time: {exc}") from None
-        return cls._with_lexical(base, text)
+        obj._lexical = text
+        return obj
 
     @classmethod
     def from_datetime(cls, value: datetime) -> DateTimeZ:
