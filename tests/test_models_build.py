@@ -296,3 +296,14 @@ def test_datetimez_is_the_moment_its_text_names(moment: datetime) -> None:
     value = DateTimeZ.parse(text)
     assert type(value) is DateTimeZ and value == moment and value.lexical == text
     assert value.utcoffset() == moment.utcoffset()
+
+
+def test_a_date_parsed_again_is_the_same_unchanging_value() -> None:
+    first = DateTimeZ.parse("2026-02-03T04:05:06.5+01:00")
+    again = DateTimeZ.parse("2026-02-03T04:05:06.5+01:00")
+    assert first is again and again.lexical == "2026-02-03T04:05:06.5+01:00"
+    assert (first + timedelta(0)) is not first  # arithmetic makes a new datetime
+    for bad in ("2026-02-03T04:05:06", "2026-02-30T00:00:00Z"):
+        for _ in range(2):  # a refusal is never remembered as a value
+            with pytest.raises(ValueError, match=r"time zone|not a valid date-time"):
+                DateTimeZ.parse(bad)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -59,7 +60,16 @@ class DateTimeZ(datetime):
 
     @classmethod
     def parse(cls, text: str) -> DateTimeZ:
-        """Parse an XML Schema / RFC 3339 date-time that has a ``Z`` or ``±hh:mm`` offset."""
+        """Parse an XML Schema / RFC 3339 date-time that has a ``Z`` or ``±hh:mm`` offset.
+        (A text parsed lately gives the same object again: a DateTimeZ never changes, and a
+        verification reads each of a badge's dates in its schema, its model and its
+        checks.)"""
+        if cls is DateTimeZ and type(text) is str:
+            return _parse_remembered(text)
+        return cls._parse(text)
+
+    @classmethod
+    def _parse(cls, text: str) -> DateTimeZ:
         m = _DATETIME_RE.match(text)
         if m is None:
             if _NAIVE_RE.match(text):
@@ -134,6 +144,12 @@ class DateTimeZ(datetime):
         cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         return {"type": "string", "format": "date-time"}
+
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_remembered(text: str) -> DateTimeZ:
+    return DateTimeZ._parse(text)
 
 
 def _format(value: datetime) -> str:
