@@ -419,11 +419,8 @@ def known_shape(document: Mapping[str, Any]) -> Any:
     memo = _REMEMBER.get()
     if memo is None or type(document) is not dict:
         return None
-    key = tuple((k, id(v)) for k, v in document.items())
-    for known, _held, shape in memo.shapes:
-        if known == key:
-            return shape
-    return None
+    shape = _remembered(memo, tuple((k, id(v)) for k, v in document.items()))
+    return None if shape is _UNSEEN else shape
 
 
 def shape_in_run(document: Mapping[str, Any]) -> Any:
@@ -436,13 +433,22 @@ def shape_in_run(document: Mapping[str, Any]) -> Any:
     if memo is None or type(document) is not dict:
         return _templates.shape_of(document)
     key = tuple((k, id(v)) for k, v in document.items())
+    shape = _remembered(memo, key)
+    if shape is _UNSEEN:
+        shape = _templates.shape_of(document)
+        memo.shapes.append((key, tuple(document.values()), shape))
+        del memo.shapes[:-_RUN_SHAPES]
+    return shape
+
+
+_UNSEEN = object()
+
+
+def _remembered(memo: _RunMemo, key: tuple[tuple[str, int], ...]) -> Any:
     for known, _held, shape in memo.shapes:
         if known == key:
             return shape
-    shape = _templates.shape_of(document)
-    memo.shapes.append((key, tuple(document.values()), shape))
-    del memo.shapes[:-_RUN_SHAPES]
-    return shape
+    return _UNSEEN
 
 
 class _Records:

@@ -146,7 +146,6 @@ class DateTimeZ(datetime):
         return {"type": "string", "format": "date-time"}
 
 
-
 @functools.lru_cache(maxsize=4096)
 def _parse_remembered(text: str) -> DateTimeZ:
     return DateTimeZ._parse(text)
