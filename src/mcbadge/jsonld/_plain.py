@@ -38,14 +38,12 @@ from __future__ import annotations
 
 import functools
 import re
-import threading
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from mcbadge._private.bounded import BoundedMemo
 from mcbadge.errors import JsonLdFormError
-
-if TYPE_CHECKING:
-    from mcbadge.jsonld._templates import Shape
+from mcbadge.jsonld._templates import Shape, leaves_under
 
 __all__ = [
     "MAX_CONTEXTS",
@@ -228,8 +226,8 @@ def _path(trail: Trail) -> str:
 
 MAX_PASSED_SHAPES = 256
 """Most shapes :func:`check_plain_form` remembers as passed (per process)."""
-_passed: dict[tuple[int, Any], tuple[Any, tuple[int, ...]]] = {}
-_passed_lock = threading.Lock()
+_passed: BoundedMemo[tuple[int, Any], tuple[Any, tuple[int, ...]]] = BoundedMemo(
+    MAX_PASSED_SHAPES)
 
 
 def check_plain_form(document: Mapping[str, Any], loader: Any,
@@ -256,13 +254,7 @@ def check_plain_form(document: Mapping[str, Any], loader: Any,
         if not any(leaves[i].startswith("_:") for i in known[1]):
             return
     _check_plain_form(document, loader)
-    from mcbadge.jsonld._templates import leaves_under
-
-    ids = leaves_under(shape.key, "id")
-    with _passed_lock:
-        _passed[key] = (loader, ids)
-        while len(_passed) > MAX_PASSED_SHAPES:
-            del _passed[next(iter(_passed))]
+    _passed.put(key, (loader, leaves_under(shape.key, "id")))
 
 
 def _check_plain_form(document: Mapping[str, Any], loader: Any) -> None:

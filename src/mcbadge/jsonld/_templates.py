@@ -34,6 +34,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from mcbadge._private.bounded import BoundedMemo
 from mcbadge._private.jcs import MAX_SAFE_INTEGER
 
 MAX_TEMPLATES = 256
@@ -63,8 +64,7 @@ class ShapeKey:
 
 
 MAX_INTERNED = 1024
-_interned: dict[ShapeKey, ShapeKey] = {}
-_interned_lock = threading.Lock()
+_interned: BoundedMemo[ShapeKey, ShapeKey] = BoundedMemo(MAX_INTERNED)
 
 
 def _intern(key: ShapeKey) -> ShapeKey:
@@ -72,13 +72,7 @@ def _intern(key: ShapeKey) -> ShapeKey:
     key with their own by identity (tuples compare equal items by identity first), not
     item by item."""
     known = _interned.get(key)
-    if known is not None:
-        return known
-    with _interned_lock:
-        _interned[key] = key
-        while len(_interned) > MAX_INTERNED:
-            del _interned[next(iter(_interned))]
-    return key
+    return known if known is not None else _interned.put(key, key)
 
 
 class Shape:
@@ -167,8 +161,7 @@ def leaves_under(key: ShapeKey, name: str) -> tuple[int, ...]:
 
 
 MAX_JCS_PLAIN = 256
-_jcs_plain: dict[ShapeKey, bool] = {}
-_jcs_plain_lock = threading.Lock()
+_jcs_plain: BoundedMemo[ShapeKey, bool] = BoundedMemo(MAX_JCS_PLAIN)
 
 
 def jcs_plain(key: ShapeKey) -> bool:
@@ -194,11 +187,7 @@ def jcs_plain(key: ShapeKey) -> bool:
             stack.extend((item, depth + 1) for item in items)
         elif tag == "f" or (tag == "i" and not -MAX_SAFE_INTEGER <= node[1] <= MAX_SAFE_INTEGER):
             plain = False
-    with _jcs_plain_lock:
-        _jcs_plain[key] = plain
-        while len(_jcs_plain) > MAX_JCS_PLAIN:
-            del _jcs_plain[next(iter(_jcs_plain))]
-    return plain
+    return _jcs_plain.put(key, plain)
 
 
 def with_member(shape: Shape, key: str, value: Any) -> Shape | None:
