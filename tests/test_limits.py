@@ -178,3 +178,119 @@ def test_check_depth_measures_what_it_walks(value: Any) -> None:
     measured: list[int] = []
     check_depth(value, measured=measured)
     assert measured == [depth(value), count(value)]
+
+
+# The reader answers the caps from the document's shape (one walk, not two): it must
+# refuse exactly what check_depth refuses, with its message, and pass exactly what it passes.
+_HOSTILE_TEXT = st.one_of(st.text(max_size=3),
+                          st.sampled_from(["\ud800", "a\udfff", "type", "proof", "_:b0"]))
+_HOSTILE_SCALAR = st.one_of(_HOSTILE_TEXT, st.integers(), st.none(), st.booleans(),
+                            st.floats(allow_nan=True, allow_infinity=True),
+                            st.sampled_from([(1, 2), b"x", 1j]))
+_HOSTILE = st.recursive(
+    _HOSTILE_SCALAR,
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.one_of(_HOSTILE_TEXT,
+                                                      st.sampled_from(["type", "@type",
+                                                                       "@context", "proof",
+                                                                       "endorsement", 7])),
+                                            inner, max_size=3)),
+    max_leaves=25)
+
+
+def _caps(doc: Any, limits: Any, max_size: int | None, text_checked: bool) -> str:
+    from mcbadge._private.jsonutil import check_depth
+    from mcbadge.errors import ModelValidationError
+
+    try:
+        check_depth(doc, limits.max_depth, max_size, max_containers=limits.max_containers,
+                    text_checked=text_checked)
+    except ModelValidationError as exc:
+        return exc.message
+    return "passed"
+
+
+@settings(max_examples=600, deadline=None)
+@given(doc=st.dictionaries(st.sampled_from(["@context", "type", "proof", "name", "a", "b"]),
+                           _HOSTILE, max_size=5),
+       depth=st.integers(1, 6), containers=st.integers(1, 12), size=st.integers(0, 400),
+       text_checked=st.booleans())
+def test_the_shaped_read_refuses_what_check_depth_refuses(
+        doc: dict[str, Any], depth: int, containers: int, size: int,
+        text_checked: bool) -> None:
+    from mcbadge.errors import MCBadgeError
+    from mcbadge.jsonld._templates import shape_of
+    from mcbadge.verification._source import Limits, _shaped
+
+    limits = Limits(max_bytes=size, max_depth=depth, max_containers=containers)
+    max_size = None if text_checked else size
+    expected = _caps(doc, limits, max_size, text_checked)
+    try:
+        shapes = _shaped(doc, limits, max_size, text_checked=text_checked)
+        found = "passed"
+    except MCBadgeError as exc:
+        found, shapes = exc.message, None
+    assert found == expected
+    if shapes is not None:
+        full, bare = shapes
+        whole = shape_of(doc)
+        assert whole is not None
+        assert (full.key, full.leaves, full.endorsed) == (whole.key, whole.leaves,
+                                                          whole.endorsed)
+        unsecured = shape_of({k: v for k, v in doc.items() if k != "proof"})
+        if bare is not None:
+            assert unsecured is not None
+            assert (bare.key, bare.leaves, bare.endorsed) == (
+                unsecured.key, unsecured.leaves, unsecured.endorsed)
+        else:
+            assert "proof" in doc and next(reversed(doc)) != "proof"
+
+
+def test_a_shaped_read_gives_the_checks_the_shapes_they_would_take() -> None:
+    from mcbadge.jsonld._canon import remembering_expansions, shape_in_run
+    from mcbadge.verification._source import read_source
+    from mcbadge.verification._state import Run, State, full_shape
+
+    signed = ISSUER.sign(ISSUER.credential())
+    for source in (signed, json.dumps(signed)):
+        read = read_source(source)
+        assert read.shapes is not None and read.shapes[1] is not None
+        state = State(source, Run.__new__(Run), read=read)
+        with remembering_expansions():
+            shape = full_shape(state)
+            assert shape is read.shapes[0]
+            # the shape without the proof is remembered for the run: not walked again
+            assert shape_in_run(state.unsecured) is read.shapes[1]
+    # a proof not last: no shape for the whole (as before), the caps still checked
+    moved = {"proof": signed["proof"], **{k: v for k, v in signed.items() if k != "proof"}}
+    read = read_source(moved)
+    assert read.shapes is not None and read.shapes[1] is None
+
+
+def test_the_shaped_read_finds_surrogates_in_leaves_and_fixed_strings_and_the_size_edge(
+        ) -> None:
+    from mcbadge.verification._source import Limits, SourceError, _shaped
+
+    doc = ISSUER.credential()
+    for bad in ({**doc, "name": "a\ud800"}, {**doc, "type": [*doc["type"], "\udfff"]},
+                {**doc, "\ud800": "x"}):
+        # the clean badge read first: its shape's facts are remembered, leaves still read
+        assert _shaped(doc, Limits(), None) is not None
+        with pytest.raises(SourceError, match="surrogate"):
+            _shaped(bad, Limits(), Limits().max_bytes)
+    from mcbadge._private.jsonutil import check_depth
+    from mcbadge.errors import ModelValidationError
+
+    edge = next(n for n in range(100, 5000)
+                if not _raises(check_depth, doc, max_size=n, exc=ModelValidationError))
+    assert _shaped(doc, Limits(max_bytes=edge), edge) is not None
+    with pytest.raises(SourceError, match="larger than"):
+        _shaped(doc, Limits(max_bytes=edge - 1), edge - 1)
+
+
+def _raises(f: Any, *args: Any, exc: type[Exception], **kw: Any) -> bool:
+    try:
+        f(*args, **kw)
+    except exc:
+        return True
+    return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -21,7 +21,9 @@ MAX_DEPTH = 100
 """Deepest nesting of objects and arrays mcbadge accepts in a document."""
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")
+"""A lone surrogate (not Unicode: no UTF-8 text holds one)."""
+_SURROGATE = SURROGATE
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 DENSE_AFTER = 64 * 1024
@@ -131,11 +133,13 @@ def _reject_constant(name: str) -> Any:
 
 
 def loads_strict(data: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH,
-                 max_containers: int | None = None, measured: list[int] | None = None
-                 ) -> Any:
+                 max_containers: int | None = None, measured: list[int] | None = None,
+                 walk: Callable[[Any, bool], None] | None = None) -> Any:
     """Parse JSON text, refusing NaN/Infinity, lone surrogates, oversized input and
     pathological nesting; with ``max_containers``, counted before parsing (a cheap bound on
-    the memory the parsed value takes). ``measured``: as :func:`check_depth`'s.
+    the memory the parsed value takes). ``measured``: as :func:`check_depth`'s. ``walk``:
+    called as ``walk(value, text_checked)`` instead of :func:`check_depth` (it must refuse
+    at least what ``check_depth(value, max_depth, text_checked=...)`` refuses).
 
     Raises :class:`~mcbadge.errors.ModelValidationError` on anything that is not JSON.
     """
@@ -164,7 +168,10 @@ def loads_strict(data: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH,
         raise ModelValidationError("document is nested too deeply to parse") from None
     except ValueError as exc:
         raise ModelValidationError(f"not valid JSON: {exc}") from None
-    check_depth(value, max_depth, text_checked=not surrogates, measured=measured)
+    if walk is not None:
+        walk(value, not surrogates)
+    else:
+        check_depth(value, max_depth, text_checked=not surrogates, measured=measured)
     return value
 
 

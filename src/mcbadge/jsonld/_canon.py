@@ -436,9 +436,24 @@ def shape_in_run(document: Mapping[str, Any]) -> Any:
     shape = _remembered(memo, key)
     if shape is _UNSEEN:
         shape = _templates.shape_of(document)
-        memo.shapes.append((key, tuple(document.values()), shape))
-        del memo.shapes[:-_RUN_SHAPES]
+        _remember(memo, key, document, shape)
     return shape
+
+
+def remember_shape(document: Mapping[str, Any], shape: Any) -> None:
+    """Tell :func:`shape_in_run` the shape of ``document`` (taken as it was read), so that
+    it is not walked again in this run."""
+    memo = _REMEMBER.get()
+    if memo is not None and type(document) is dict:
+        key = tuple((k, id(v)) for k, v in document.items())
+        if _remembered(memo, key) is _UNSEEN:
+            _remember(memo, key, document, shape)
+
+
+def _remember(memo: _RunMemo, key: tuple[tuple[str, int], ...], document: Mapping[str, Any],
+              shape: Any) -> None:
+    memo.shapes.append((key, tuple(document.values()), shape))
+    del memo.shapes[:-_RUN_SHAPES]
 
 
 _UNSEEN = object()

@@ -32,10 +32,11 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from mcbadge._private.bounded import BoundedMemo
 from mcbadge._private.jcs import MAX_SAFE_INTEGER
+from mcbadge._private.jsonutil import SURROGATE as _SURROGATE
 
 MAX_TEMPLATES = 256
 """Shapes kept (least recently used dropped first)."""
@@ -99,24 +100,36 @@ def _holds(key: str, fixed: bool) -> bool:
     return fixed or key in _FIXED_KEYS or (key[:1] == "@" and key not in _LEAF_KEYWORDS)
 
 
-def _skeleton(node: Any, leaves: list[str], fixed: bool, endorsed: list[bool]) -> Any:
+def _skeleton(node: Any, leaves: list[str], fixed: bool, endorsed: list[bool],
+              room: int = -1, budget: list[int] | None = None) -> Any:
+    """``node``'s skeleton, its leaf strings appended to ``leaves``. ``room``: the levels of
+    containers left (-1: no bound); ``budget``: a one-item list, the containers left
+    (None: no bound); a node beyond either raises ValueError at once."""
     kind = type(node)
     if kind is str:
         if fixed:
             return ("s", node)
         leaves.append(node)
         return _LEAF
-    if kind is dict:
+    if kind is dict or kind is list:
+        if room == 0:
+            raise ValueError("nested too deeply")
+        if budget is not None:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise ValueError("too many containers")
+        if kind is list:
+            return ("[", *[_skeleton(v, leaves, fixed, endorsed, room - 1, budget)
+                           for v in node])
         if _ENDORSED[0] in node or _ENDORSED[1] in node:
             endorsed.append(True)
         out: list[Any] = ["{"]
         for key, value in node.items():
             if type(key) is not str:
                 raise TypeError("a member name is not a string")
-            out.append((key, _skeleton(value, leaves, _holds(key, fixed), endorsed)))
+            out.append((key, _skeleton(value, leaves, _holds(key, fixed), endorsed,
+                                       room - 1, budget)))
         return tuple(out)
-    if kind is list:
-        return ("[", *[_skeleton(v, leaves, fixed, endorsed) for v in node])
     if kind is int:
         return ("i", node)
     if kind is float:
@@ -138,6 +151,89 @@ def shape_of(document: Mapping[str, Any]) -> Shape | None:
     except (TypeError, ValueError, RecursionError):
         return None
     return Shape(key, leaves, bool(endorsed))
+
+
+def read_shapes(document: dict[str, Any], max_depth: int, max_containers: int
+                ) -> tuple[Shape, Shape | None] | None:
+    """The shape of ``document`` (a JSON object just read) and, when it has no ``proof``
+    member or has it last, the shape of the document without it (``shape_of`` of each);
+    None: the walk stopped (deeper than ``max_depth``, more than ``max_containers``
+    objects and arrays, or not JSON data), so the caller checks the document in full.
+    :func:`facts` then tells what ``check_depth`` would find, from the shape alone."""
+    leaves: list[str] = []
+    endorsed: list[bool] = []
+    budget = [max_containers - 1]
+    if max_depth < 1 or budget[0] < 0:
+        return None
+    out: list[Any] = ["{"]
+    split: tuple[int, int, bool] | None = None
+    try:
+        for key, value in document.items():
+            if type(key) is not str:
+                return None
+            if key == "proof":
+                split = (len(out), len(leaves), bool(endorsed))
+            out.append((key, _skeleton(value, leaves, _holds(key, False), endorsed,
+                                       max_depth - 1, budget)))
+    except (TypeError, ValueError, RecursionError):
+        return None
+    own = _ENDORSED[0] in document or _ENDORSED[1] in document
+    full = Shape(_intern(ShapeKey(tuple(out))), leaves, own or bool(endorsed))
+    if split is None:
+        return full, full
+    if split[0] != len(out) - 1:
+        return full, None
+    bare = Shape(_intern(ShapeKey(tuple(out[:-1]))), leaves[:split[1]], own or split[2])
+    return full, bare
+
+
+class ShapeFacts(NamedTuple):
+    """What ``_private.jsonutil.check_depth`` reads of any document of one shape, leaves
+    aside: its deepest level of objects and arrays, how many there are, its size estimate
+    without the leaves' own characters, and whether its member names and fixed strings
+    are free of lone surrogates."""
+
+    deepest: int
+    containers: int
+    size: int
+    clean: bool
+
+
+_facts: BoundedMemo[ShapeKey, ShapeFacts] = BoundedMemo(MAX_TEMPLATES)
+
+
+def facts(key: ShapeKey) -> ShapeFacts:
+    """The :class:`ShapeFacts` of a shape (remembered, bounded). ``check_depth``'s size
+    estimate of a document is ``size`` plus its leaves' lengths."""
+    known = _facts.get(key)
+    if known is not None:
+        return known
+    deepest = containers = size = 0
+    texts: list[str] = []
+    stack: list[tuple[Any, int]] = [(key.value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if node is _LEAF:
+            size += 3
+            continue
+        tag = node[0]
+        if tag == "{" or tag == "[":
+            containers += 1
+            deepest = max(deepest, depth)
+            items = node[1:]
+            if tag == "{":
+                names = "".join(k for k, _ in items)
+                texts.append(names)
+                size += len(names) + 3 * len(items)
+                items = tuple(v for _, v in items)
+            stack.extend((item, depth + 1) for item in items)
+        elif tag == "s":
+            texts.append(node[1])
+            size += len(node[1]) + 3
+        else:
+            size += 4
+    clean = not _SURROGATE.search("".join(texts))
+    return _facts.put(key, ShapeFacts(deepest, containers, size, clean))
 
 
 def leaves_under(key: ShapeKey, name: str) -> tuple[int, ...]:

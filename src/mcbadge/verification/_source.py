@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcbadge._private.jsonutil import check_depth, loads_strict
+from mcbadge._private.jsonutil import SURROGATE, check_depth, loads_strict
 from mcbadge.baking import MAX_IMAGE_BYTES, extract, image_kind
 from mcbadge.errors import MCBadgeError, ModelValidationError
+from mcbadge.jsonld._templates import Shape, facts, read_shapes
 from mcbadge.proofs import JwtParts, decode_jwt
 
 _JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
@@ -53,6 +54,9 @@ class Read:
     """``json``, ``jwt``, ``png+json``, ``png+jwt``, ``svg+json`` or ``svg+jwt``."""
     jwt: str | None = None
     jwt_parts: JwtParts | None = None
+    shapes: tuple[Shape, Shape | None] | None = None
+    """The document's shape and that of it without its proof, taken as it was read
+    (``_templates.read_shapes``), or None."""
 
 
 def _too_large(size: int, limits: Limits, what: str = "the credential") -> SourceError:
@@ -66,14 +70,22 @@ def _from_text(text: str, limits: Limits, container: str = "") -> Read:
         raise _too_large(len(text), limits)
     stripped = text.strip().lstrip("\ufeff")
     if stripped.startswith("{"):
+        shapes: list[tuple[Shape, Shape | None] | None] = []
+
+        def walk(value: Any, text_checked: bool) -> None:
+            if type(value) is dict:
+                shapes.append(_shaped(value, limits, None, text_checked=text_checked))
+            else:
+                check_depth(value, limits.max_depth, text_checked=text_checked)
+
         try:
             doc = loads_strict(stripped, max_depth=limits.max_depth,
-                               max_containers=limits.max_containers)
+                               max_containers=limits.max_containers, walk=walk)
         except ModelValidationError as exc:
             raise SourceError(exc.message) from None
         if not isinstance(doc, dict):
             raise SourceError("a credential must be a JSON object")
-        return Read(doc, prefix + "json")
+        return Read(doc, prefix + "json", shapes=shapes[0] if shapes else None)
     if _JWT_RE.fullmatch(stripped):
         parts = decode_jwt(stripped)
         # its text was checked as it was parsed (no lone surrogates, NaN or Infinity), and
@@ -86,6 +98,26 @@ def _from_text(text: str, limits: Limits, container: str = "") -> Read:
         return Read(parts.credential, prefix + "jwt", stripped, parts)
     where = f" baked into the {container.upper()}" if container else ""
     raise SourceError(f"the text{where} is neither a JSON credential nor a compact JWS")
+
+
+def _shaped(doc: dict[str, Any], limits: Limits, max_size: int | None, *,
+            text_checked: bool = False) -> tuple[Shape, Shape | None] | None:
+    """``_depth``'s checks of a JSON object, answered from its shape where the shape can
+    (the shape is taken anyway, and a program's badges share it): the document is walked
+    once, not twice. Anything the shape cannot answer, and every refusal, goes to
+    ``check_depth`` itself, so the verdicts and messages are its own."""
+    shapes = read_shapes(doc, limits.max_depth, limits.max_containers)
+    if shapes is not None:
+        full = shapes[0]
+        known = facts(full.key)
+        leaves = full.leaves
+        if known.deepest <= limits.max_depth and known.containers <= limits.max_containers \
+                and (text_checked or (
+                    known.clean and not SURROGATE.search("".join(leaves))
+                    and (max_size is None or known.size + sum(map(len, leaves)) <= max_size))):
+            return shapes
+    _depth(doc, limits, max_size, text_checked=text_checked)
+    return None
 
 
 def _depth(doc: Any, limits: Limits, max_size: int | None = None, *,
@@ -119,8 +151,7 @@ def read_source(source: object, limits: Limits | None = None) -> Read:
     limits = limits or Limits()
     if isinstance(source, Mapping):
         doc = dict(source)
-        _depth(doc, limits, limits.max_bytes)
-        return Read(doc, "json")
+        return Read(doc, "json", shapes=_shaped(doc, limits, limits.max_bytes))
     if isinstance(source, bytes | bytearray | memoryview):
         return _from_bytes(bytes(source), limits)
     if isinstance(source, os.PathLike):

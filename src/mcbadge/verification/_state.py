@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from mcbadge.errors import FetchError
 from mcbadge.jsonld import DocumentLoader
-from mcbadge.jsonld._canon import shape_in_run
+from mcbadge.jsonld._canon import remember_shape, shape_in_run
 from mcbadge.jsonld._templates import Shape, with_member
 from mcbadge.models import AnyCredential
 from mcbadge.resolve import Fetcher, KeyDirectory, ResolvedKey
@@ -85,6 +85,10 @@ class State:
         return self.read.document
 
     @property
+    def shapes_read(self) -> tuple[Shape, Shape | None] | None:
+        return self.read.shapes if self.read is not None else None
+
+    @property
     def unsecured(self) -> dict[str, Any]:
         return {k: v for k, v in self.document.items() if k != "proof"}
 
@@ -95,7 +99,11 @@ def full_shape(state: State) -> Shape | None:
     if state.full_shape is False:
         doc = state.document
         shape = None
-        if "proof" not in doc or next(reversed(doc)) == "proof":
+        read = state.shapes_read
+        if read is not None and read[1] is not None:
+            shape = read[0]
+            remember_shape(state.unsecured, read[1])
+        elif "proof" not in doc or next(reversed(doc)) == "proof":
             bare = shape_in_run(state.unsecured)
             if isinstance(bare, Shape):
                 shape = bare if "proof" not in doc else with_member(bare, "proof", doc["proof"])
