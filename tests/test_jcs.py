@@ -207,3 +207,58 @@ def test_jcs_badges_verify_alike_through_the_shape_of_a_run(extra: dict[str, Any
     tampered = copy.deepcopy(signed)
     tampered["name"] = "Another"
     assert signature_check(tampered) == "failed"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dictionaries(st.text(max_size=3) | st.sampled_from(["\U0001f600", "\uffff", "id",
+                                                               "type", "@context", "b"]),
+                       json_values | st.integers() | st.just([[[[[]]]]])
+                       | st.sampled_from(["\ud800", "x\x00\"\\\u2028", 2**53 + 1, 1.5]),
+                       max_size=6))
+def test_jcs_written_from_a_shape_is_what_the_encoder_writes(value: Any) -> None:
+    from mcbadge.errors import CanonicalizationError
+    from mcbadge.jsonld._templates import _jcs_forms, jcs_of, jcs_plain, marked, shape_of
+
+    shape = shape_of(value)
+    assert shape is not None
+    try:
+        expected: bytes | str = canonicalize(value)
+    except CanonicalizationError as exc:
+        expected = exc.message
+    for _ in range(2):  # built, then remembered
+        try:
+            found: bytes | str | None = jcs_of(shape)
+        except CanonicalizationError as exc:
+            found = exc.message
+        if not jcs_plain(shape.key):
+            assert found is None
+        else:
+            assert found == expected
+    # a document of the same shape with other leaves: the remembered form, its own leaves
+    other = marked(value, lambda at: f"leaf {at} \u00e9\n", [])
+    other_shape = shape_of(other)
+    assert other_shape is not None and other_shape.key == shape.key
+    if jcs_plain(shape.key):
+        outcomes = []
+        for write in (lambda: jcs_of(other_shape), lambda: canonicalize(other)):
+            try:
+                outcomes.append(write())
+            except CanonicalizationError as exc:
+                outcomes.append(exc.message)
+        assert outcomes[0] == outcomes[1]
+    _jcs_forms.clear()
+
+
+def test_jcs_from_a_shape_puts_each_leaf_where_the_sorted_members_put_it() -> None:
+    from mcbadge.jsonld._templates import jcs_of, shape_of
+
+    value = {"z": "1", "a": ["2", {"y": "3", "b": "4"}, 5], "m": {"k": "6"}, "type": "T"}
+    shape = shape_of(value)
+    assert shape is not None
+    assert jcs_of(shape) == canonicalize(value)
+    # same shape, other leaves
+    again = {"z": "one", "a": ["two", {"y": "three", "b": "four"}, 5], "m": {"k": "six"},
+             "type": "T"}
+    shape2 = shape_of(again)
+    assert shape2 is not None and shape2.key is shape.key
+    assert jcs_of(shape2) == canonicalize(again)

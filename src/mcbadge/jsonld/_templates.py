@@ -32,11 +32,13 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
+from json.encoder import encode_basestring as _json_string  # what json.dumps writes
 from typing import Any, NamedTuple
 
 from mcbadge._private.bounded import BoundedMemo
 from mcbadge._private.jcs import MAX_SAFE_INTEGER
 from mcbadge._private.jsonutil import SURROGATE as _SURROGATE
+from mcbadge.errors import CanonicalizationError
 
 MAX_TEMPLATES = 256
 """Shapes kept (least recently used dropped first)."""
@@ -284,6 +286,89 @@ def jcs_plain(key: ShapeKey) -> bool:
         elif tag == "f" or (tag == "i" and not -MAX_SAFE_INTEGER <= node[1] <= MAX_SAFE_INTEGER):
             plain = False
     return _jcs_plain.put(key, plain)
+
+
+_jcs_forms: BoundedMemo[ShapeKey, tuple[tuple[str, ...], tuple[int, ...]] | bool] = \
+    BoundedMemo(MAX_JCS_PLAIN)
+"""Each plain shape's JCS form (:func:`_jcs_form`); False: not plain."""
+
+
+def jcs_of(shape: Shape) -> bytes | None:
+    """The JCS canonical bytes of the document ``shape`` was taken of, written from the
+    shape (members sorted once per shape) with the leaves put in; None: the shape is not
+    :func:`jcs_plain` (the general encoder writes it). Raises CanonicalizationError, as
+    ``_private.jcs.canonicalize`` does, for a leaf holding a lone surrogate."""
+    form = _jcs_forms.get(shape.key)
+    if form is None:
+        form = _jcs_forms.put(shape.key, _jcs_form(shape.key))
+    if form is False:
+        return None
+    assert not isinstance(form, bool)
+    pieces, order = form
+    leaves = shape.leaves
+    out: list[str] = [""] * (2 * len(order) + 1)
+    out[0::2] = pieces
+    out[1::2] = [_json_string(leaves[at]) for at in order]
+    try:
+        return "".join(out).encode("utf-8")
+    except UnicodeEncodeError:
+        raise CanonicalizationError("a string holds an unpaired surrogate") from None
+
+
+def _jcs_form(key: ShapeKey) -> tuple[tuple[str, ...], tuple[int, ...]] | bool:
+    """The text between a plain shape's leaves in JCS order, and which leaf (by its
+    position in document order) goes in each gap; False: not plain."""
+    if not jcs_plain(key):
+        return False
+    pieces: list[str] = []
+    order: list[int] = []
+    text: list[str] = []
+
+    def count(node: Any) -> int:
+        if node is _LEAF:
+            return 1
+        if node[0] == "{":
+            return sum(count(v) for _, v in node[1:])
+        return sum(count(v) for v in node[1:]) if node[0] == "[" else 0
+
+    def write(node: Any, first: int) -> None:  # first: its first leaf's position
+        if node is _LEAF:
+            pieces.append("".join(text))
+            text.clear()
+            order.append(first)
+            return
+        tag = node[0]
+        if tag == "{" or tag == "[":
+            members = node[1:] if tag == "{" else [(None, v) for v in node[1:]]
+            starts = []
+            for _, value in members:
+                starts.append(first)
+                first += count(value)
+            placed = list(zip(starts, members, strict=True))
+            if tag == "{":  # (plain: code-point order is UTF-16 order)
+                placed.sort(key=lambda item: item[1][0])
+            text.append(tag)
+            for n, (start, (name, value)) in enumerate(placed):
+                if n:
+                    text.append(",")
+                if name is not None:
+                    text.append(_json_string(name) + ":")
+                write(value, start)
+            text.append("}" if tag == "{" else "]")
+        elif tag == "s":
+            text.append(_json_string(node[1]))
+        elif tag == "i":
+            text.append(str(node[1]))
+        elif tag == "b":
+            text.append("true" if node[1] else "false")
+        elif tag == "n":
+            text.append("null")
+        else:  # pragma: no cover - floats are not plain
+            raise AssertionError(tag)
+
+    write(key.value, 0)
+    pieces.append("".join(text))
+    return tuple(pieces), tuple(order)
 
 
 def with_member(shape: Shape, key: str, value: Any) -> Shape | None:

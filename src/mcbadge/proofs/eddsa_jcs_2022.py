@@ -13,7 +13,7 @@ from typing import Any
 from mcbadge._private.jcs import canonicalize
 from mcbadge.jsonld import DocumentLoader
 from mcbadge.jsonld._canon import known_shape
-from mcbadge.jsonld._templates import Shape, jcs_plain
+from mcbadge.jsonld._templates import Shape, jcs_of
 from mcbadge.proofs._eddsa import EddsaSuite
 
 __all__ = ["EddsaJcs2022", "JcsCanonical"]
@@ -29,8 +29,11 @@ class JcsCanonical:
                      hash_name: str = "sha256") -> bytes:
         # in a verification run, the credential without its proof was shaped already
         shape = known_shape(document)
-        return canonicalize(dict(document),
-                            plain=jcs_plain(shape.key) if isinstance(shape, Shape) else None)
+        if isinstance(shape, Shape):
+            written = jcs_of(shape)
+            return written if written is not None else canonicalize(dict(document),
+                                                                    plain=False)
+        return canonicalize(dict(document))
 
     def unsecured_for(
         self, document: Mapping[str, Any], proof: Mapping[str, Any]
