@@ -120,17 +120,34 @@ def _skeleton(node: Any, leaves: list[str], fixed: bool, endorsed: list[bool],
             budget[0] -= 1
             if budget[0] < 0:
                 raise ValueError("too many containers")
+        out: list[Any]
         if kind is list:
-            return ("[", *[_skeleton(v, leaves, fixed, endorsed, room - 1, budget)
-                           for v in node])
+            out = ["["]
+            for item in node:
+                if type(item) is not str:
+                    out.append(_skeleton(item, leaves, fixed, endorsed, room - 1, budget))
+                elif fixed:
+                    out.append(("s", item))
+                else:
+                    leaves.append(item)
+                    out.append(_LEAF)
+            return tuple(out)
         if _ENDORSED[0] in node or _ENDORSED[1] in node:
             endorsed.append(True)
-        out: list[Any] = ["{"]
+        out = ["{"]
         for key, value in node.items():
             if type(key) is not str:
                 raise TypeError("a member name is not a string")
-            out.append((key, _skeleton(value, leaves, _holds(key, fixed), endorsed,
-                                       room - 1, budget)))
+            # (_holds, and a string member, written in line: most members are strings)
+            held = fixed or key in _FIXED_KEYS or (key[:1] == "@" and key not in _LEAF_KEYWORDS)
+            if type(value) is str:
+                if held:
+                    out.append((key, ("s", value)))
+                else:
+                    leaves.append(value)
+                    out.append((key, _LEAF))
+            else:
+                out.append((key, _skeleton(value, leaves, held, endorsed, room - 1, budget)))
         return tuple(out)
     if kind is int:
         return ("i", node)
