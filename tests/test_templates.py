@@ -320,3 +320,48 @@ def test_equal_shapes_share_one_interned_key_and_the_table_is_bounded() -> None:
     for i in range(_templates.MAX_INTERNED + 10):
         _templates.shape_of({"n": i})
     assert len(_templates._interned) == _templates.MAX_INTERNED
+
+
+def _reference_skeleton(node: Any, leaves: list[str], fixed: bool) -> Any:
+    """The shape as the module's docstring defines it, written plainly."""
+    if isinstance(node, bool):
+        return ("b", node)
+    if isinstance(node, str):
+        if fixed:
+            return ("s", node)
+        leaves.append(node)
+        return ("leaf",)
+    if isinstance(node, int):
+        return ("i", node)
+    if isinstance(node, float):
+        return ("f", repr(node))
+    if node is None:
+        return ("n",)
+    if isinstance(node, list):
+        return ("[", *(_reference_skeleton(v, leaves, fixed) for v in node))
+    return ("{", *((k, _reference_skeleton(
+        v, leaves, fixed or k in ("type", "@type", "@context")
+        or (k.startswith("@") and k not in ("@id", "@value")))) for k, v in node.items()))
+
+
+_SHAPED = st.recursive(
+    st.one_of(st.text(max_size=2), st.integers(), st.booleans(), st.none(),
+              st.floats(allow_nan=False, allow_infinity=False)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.sampled_from(["type", "@type", "@context", "@id", "@value",
+                                         "@language", "id", "name", "endorsement", ""]),
+                        inner, max_size=4)),
+    max_leaves=30)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=st.dictionaries(st.sampled_from(["a", "type", "@context", "proof"]), _SHAPED,
+                             max_size=4))
+def test_the_shape_walk_is_the_defined_shape(value: dict[str, Any]) -> None:
+    expected_leaves: list[str] = []
+    expected = _reference_skeleton(value, expected_leaves, False)
+    shape = _templates.shape_of(value)
+    assert shape is not None
+    assert shape.key.value == expected and shape.leaves == expected_leaves
+    assert shape.endorsed == ('"endorsement"' in json.dumps(value))
