@@ -262,3 +262,63 @@ def test_jcs_from_a_shape_puts_each_leaf_where_the_sorted_members_put_it() -> No
     shape2 = shape_of(again)
     assert shape2 is not None and shape2.key is shape.key
     assert jcs_of(shape2) == canonicalize(again)
+
+
+@settings(max_examples=300, deadline=None)
+@given(outer=st.dictionaries(st.text(max_size=3) | st.sampled_from(["a", "b", "\U0001f600"]),
+                             json_values, max_size=4),
+       inner=st.dictionaries(st.text(max_size=3), json_values | st.just(1.5), max_size=4),
+       subtree=st.dictionaries(st.text(max_size=3) | st.just("\U0001f393"),
+                               json_values | st.just(2**60) | st.just("\ud800"), max_size=5))
+def test_a_shared_subtree_written_once_is_the_whole_written(
+        outer: dict[str, Any], inner: dict[str, Any], subtree: dict[str, Any]) -> None:
+    from mcbadge._private.splice import sharing, written
+    from mcbadge.errors import CanonicalizationError
+
+    doc = {**outer, "s": {**inner, "t": subtree}}
+
+    def text(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def outcome(write: Any) -> Any:
+        try:
+            return write()
+        except CanonicalizationError as exc:
+            return exc.message
+
+    whole = (outcome(lambda: canonicalize(doc)), text(doc))
+    with sharing(("s", "t"), subtree):
+        for _ in range(2):  # the subtree's text written, then remembered
+            assert outcome(lambda: canonicalize(doc)) == whole[0]
+            assert written(doc, text) == whole[1]
+        # an equal subtree that is not the shared object, or another path: written whole
+        other = {**outer, "s": {**inner, "t": dict(subtree)}}
+        assert written(other, text) is None and outcome(lambda: canonicalize(other)) == \
+            outcome(lambda: canonicalize(doc))
+        assert written({"s": subtree}, text) is None
+
+
+def test_bulk_signing_writes_what_signing_one_writes() -> None:
+    import mcbadge.issuing._bulk as bulk
+    from mcbadge._private.splice import sharing, written
+    from mcbadge.issuing._build import CredentialTemplate, Recipient
+    from mcbadge.keys import Ed25519Key
+    from mcbadge.proofs import sign
+    from tests.issuers import Issuer
+
+    achievement = Issuer().credential()["credentialSubject"]["achievement"]
+    template = CredentialTemplate({"id": "did:example:issuer", "type": ["Profile"]},
+                                  achievement)
+    key = Ed25519Key.generate()
+    doc = template.build(credential_id="urn:uuid:1", recipient=Recipient.parse(
+        "ada@example.edu"), name="Ada", statuses=[],
+                         valid_from="2026-01-01T00:00:00Z", share=True)
+    for suite in ("eddsa-jcs-2022", "eddsa-rdfc-2022"):
+        alone = sign(doc, key, suite=suite, created="2026-01-01T00:00:00Z",
+                     verification_method="did:example:issuer#key-1")
+        with sharing(bulk._ACHIEVEMENT, achievement):
+            shared = sign(doc, key, suite=suite, created="2026-01-01T00:00:00Z",
+                          verification_method="did:example:issuer#key-1")
+            text = written(shared, bulk._json_text)
+        assert shared == alone  # Ed25519 is deterministic: the same bytes were signed
+        assert text == json.dumps(alone, ensure_ascii=False)

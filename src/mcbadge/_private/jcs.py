@@ -11,6 +11,7 @@ import math
 from decimal import Decimal
 from typing import Any
 
+from mcbadge._private.splice import written
 from mcbadge.errors import CanonicalizationError
 
 MAX_SAFE_INTEGER = 2**53
@@ -123,7 +124,12 @@ def _plain(value: Any, depth: int = 0) -> bool:
 
 def canonicalize(value: Any, *, plain: bool | None = None) -> bytes:
     """The JCS canonical UTF-8 bytes of a JSON value. ``plain``: :func:`_plain`'s answer
-    for ``value``, when the caller knows it (``jsonld._templates.jcs_plain``)."""
+    for ``value``, when the caller knows it (``jsonld._templates.jcs_plain``). Inside
+    ``_private.splice.sharing``, the shared subtree is written once."""
+    if plain is None:
+        spliced = written(value, canonicalize)
+        if spliced is not None:
+            return spliced
     if _plain(value) if plain is None else plain:
         # json's C encoder escapes strings exactly as ECMAScript's JSON.stringify does
         try:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcbadge._private.files import atomic_writer
+from mcbadge._private.splice import sharing, written
 from mcbadge.errors import IssuingError, MCBadgeError
 from mcbadge.issuing._build import (
     CredentialTemplate,
@@ -159,8 +160,16 @@ _Signed = tuple[str, str]
 
 def _sign_chunk(items: Sequence[_Item]) -> list[_Signed]:
     """Build and sign each item."""
-    with remembering_subtrees():  # every credential carries the same achievement
+    # every credential carries the same achievement (the template's own object, unchanged)
+    with remembering_subtrees(), sharing(_ACHIEVEMENT, _worker["template"].achievement):
         return [_sign_one(item) for item in items]
+
+
+_ACHIEVEMENT = ("credentialSubject", "achievement")
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _sign_one(item: _Item) -> _Signed:
@@ -177,7 +186,7 @@ def _sign_one(item: _Item) -> _Signed:
     signed = sign(doc, _worker["key"], suite=_worker["suite"],
                   verification_method=_worker["method"], created=created,
                   mandatory_pointers=mandatory_pointers(doc, _worker["suite"]))
-    return cid, json.dumps(signed, ensure_ascii=False)
+    return cid, written(signed, _json_text) or _json_text(signed)
 
 
 # --------------------------------------------------------------------------- outputs
