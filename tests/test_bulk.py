@@ -239,3 +239,31 @@ def test_sigkill_at_any_moment_then_resume_gives_one_credential_per_row(
     for document in list(written.values())[::250]:
         result = verify(document, fetcher=fetcher)
         assert result.verified, result.problems
+
+
+def test_repeats_are_found_far_apart_and_close_together(issuer: Issuer,
+                                                         tmp_path: Path) -> None:
+    _SEEN_BATCH = 256  # noqa: N806 (a span of rows)
+    count = _SEEN_BATCH * 2 + 10
+    lines = ["name,email,key"]
+    for i in range(1, count + 1):  # data line i is file line i + 1
+        if i == _SEEN_BATCH + 3:  # the next batch: the recipient of data line 1
+            lines.append("Again,e1@district.example,")
+        elif i == _SEEN_BATCH + 4:  # the same batch as its twin just before
+            lines.append(f"Twin,e{_SEEN_BATCH + 2}@district.example,")
+        elif i == count:  # the last batch: a key first given in the first
+            lines.append("Keyed twin,late@district.example,k-5")
+        elif i == 5:
+            lines.append("Keyed,e5@district.example,k-5")
+        else:
+            lines.append(f"E{i},e{i}@district.example,")
+    roster = tmp_path / "r.csv"
+    roster.write_text("\n".join(lines) + "\n", "utf-8")
+    summary = issuer.issue_many(ACHIEVEMENT, roster, out=tmp_path / "out.jsonl", workers=1)
+    assert [(e.line, e.message) for e in summary.failed] == [
+        (_SEEN_BATCH + 4, "same recipient as line 2"),
+        (_SEEN_BATCH + 5, f"same recipient as line {_SEEN_BATCH + 3}"),
+        (count + 1, "same key as line 6")]
+    assert summary.issued == count - 3
+    written = (tmp_path / "out.jsonl").read_text("utf-8").splitlines()
+    assert len(written) == count - 3
