@@ -172,3 +172,37 @@ def test_a_part_with_a_character_outside_base64url_is_a_parsing_error(bad: str) 
     h64, p64, s64 = token.split(".")
     result = verify_jwt(f"{h64}.{p64[:10]}{bad}{p64[10:]}.{s64}")
     assert not result.verified and result.problem == "PARSING_ERROR"
+
+
+def _base64url_reference(text: str) -> bytes | None:
+    """RFC 7515 base64url without padding, decoded the plain way; None: not base64url."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9_-]*", text) or len(text) % 4 == 1:
+        return None
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=st.sampled_from(
+    "ABCXYZabcxyz0189-_+/= \n\t.\u00e9\U0001f600\x00"), max_size=12)
+    | st.binary(max_size=12).map(lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")))
+def test_jwt_parts_decode_as_base64url_and_nothing_else(text: str) -> None:
+    from mcbadge.proofs.jwt import _unb64
+
+    expected = _base64url_reference(text)
+    try:
+        found: bytes | None = _unb64(text)
+    except ValueError:
+        found = None
+    assert found == expected
+
+
+@pytest.mark.parametrize("text", ["plain ascii", "caf\u00e9", "\U0001f600 ok", "a\ud800",
+                                  "\udfff", "\ud83d\ude00", ""])
+def test_surrogates_are_found_as_the_pattern_finds_them(text: str) -> None:
+    import re
+
+    from mcbadge._private.jsonutil import has_surrogate
+
+    assert has_surrogate(text) == bool(re.search("[\ud800-\udfff]", text))

@@ -294,3 +294,14 @@ def _raises(f: Any, *args: Any, exc: type[Exception], **kw: Any) -> bool:
     except exc:
         return True
     return False
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=st.sampled_from("Aaz09-_.+/= \n{\u00e9"), max_size=10))
+def test_a_compact_jws_is_told_by_its_form(text: str) -> None:
+    import re
+
+    from mcbadge.verification._source import _compact_jws
+
+    expected = re.fullmatch(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", text)
+    assert _compact_jws(text) == bool(expected)

@@ -21,9 +21,17 @@ MAX_DEPTH = 100
 """Deepest nesting of objects and arrays mcbadge accepts in a document."""
 
 
-SURROGATE = re.compile("[\ud800-\udfff]")
-"""A lone surrogate (not Unicode: no UTF-8 text holds one)."""
-_SURROGATE = SURROGATE
+def has_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a surrogate code point (not Unicode: no UTF-8 text holds
+    one). ASCII text is answered at once, other text by encoding it (the C codec stops at
+    the first), not by a pattern search."""
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 DENSE_AFTER = 64 * 1024
@@ -109,9 +117,9 @@ def check_depth(value: Any, limit: int = MAX_DEPTH, max_size: int | None = None,
                 size += len(child) + 3 if isinstance(child, str) else 4
         if max_size is not None and size > max_size:
             raise ModelValidationError(f"the credential is larger than {max_size} bytes")
-    if names and _SURROGATE.search("".join(names)):
+    if names and has_surrogate("".join(names)):
         raise ModelValidationError("a member name holds a lone surrogate")
-    if texts and _SURROGATE.search("".join(texts)):
+    if texts and has_surrogate("".join(texts)):
         raise ModelValidationError("text holds a lone surrogate (\\ud800-\\udfff)")
     if measured is not None:
         measured += (deepest, containers)
@@ -119,7 +127,7 @@ def check_depth(value: Any, limit: int = MAX_DEPTH, max_size: int | None = None,
 
 def _check_scalar(node: Any) -> None:
     if isinstance(node, str):
-        if _SURROGATE.search(node):
+        if has_surrogate(node):
             raise ModelValidationError("text holds a lone surrogate (\\ud800-\\udfff)")
     elif isinstance(node, float):
         if node != node or node in (_INF, -_INF):
@@ -161,7 +169,7 @@ def loads_strict(data: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH,
                     f"{values} JSON values in {len(data)} bytes: a document over "
                     f"{DENSE_AFTER // 1024} KiB may hold at most one value per "
                     f"{BYTES_PER_VALUE} bytes (parsed, each costs about a hundred)")
-    surrogates = bool(_SURROGATE.search(data) or _ESCAPED_SURROGATE.search(data))
+    surrogates = has_surrogate(data) or bool(_ESCAPED_SURROGATE.search(data))
     try:
         value = json.loads(data, parse_constant=_reject_constant)
     except RecursionError:

@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 from mcbadge._private.bounded import BoundedMemo
 from mcbadge._private.jcs import MAX_SAFE_INTEGER
-from mcbadge._private.jsonutil import SURROGATE as _SURROGATE
+from mcbadge._private.jsonutil import has_surrogate
 from mcbadge.errors import CanonicalizationError
 
 MAX_TEMPLATES = 256
@@ -251,7 +251,7 @@ def facts(key: ShapeKey) -> ShapeFacts:
             size += len(node[1]) + 3
         else:
             size += 4
-    clean = not _SURROGATE.search("".join(texts))
+    clean = not has_surrogate("".join(texts))
     return _facts.put(key, ShapeFacts(deepest, containers, size, clean))
 
 

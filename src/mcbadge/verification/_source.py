@@ -5,19 +5,29 @@ PNG or SVG, or a path. Strings are never taken for file names or URLs: a file co
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcbadge._private.jsonutil import SURROGATE, check_depth, loads_strict
+from mcbadge._private.jsonutil import check_depth, has_surrogate, loads_strict
 from mcbadge.baking import MAX_IMAGE_BYTES, extract, image_kind
 from mcbadge.errors import MCBadgeError, ModelValidationError
 from mcbadge.jsonld._templates import Shape, facts, read_shapes
 from mcbadge.proofs import JwtParts, decode_jwt
 
-_JWT_RE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+_JWS_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
+
+
+def _compact_jws(text: str) -> bool:
+    """Whether ``text`` has a compact JWS's form: three base64url parts, the first two
+    not empty (``[A-Za-z0-9_-]+.[A-Za-z0-9_-]+.[A-Za-z0-9_-]*``, answered by byte
+    operations, not a pattern: a token is a few KB)."""
+    if not text.isascii() or text.count(".") != 2:
+        return False
+    first = text.find(".")
+    return first > 0 and text.find(".", first + 1) > first + 1 and \
+        not text.encode("ascii").translate(None, _JWS_CHARS)
 ACCEPT = ("application/vc+ld+json, application/ld+json, application/json, "
           "application/vc+jwt, text/plain, image/png, image/svg+xml")
 
@@ -86,7 +96,7 @@ def _from_text(text: str, limits: Limits, container: str = "") -> Read:
         if not isinstance(doc, dict):
             raise SourceError("a credential must be a JSON object")
         return Read(doc, prefix + "json", shapes=shapes[0] if shapes else None)
-    if _JWT_RE.fullmatch(stripped):
+    if _compact_jws(stripped):
         parts = decode_jwt(stripped)
         # its text was checked as it was parsed (no lone surrogates, NaN or Infinity), and
         # the payload measured: the credential in it is no deeper and holds no more
@@ -113,7 +123,7 @@ def _shaped(doc: dict[str, Any], limits: Limits, max_size: int | None, *,
         leaves = full.leaves
         if known.deepest <= limits.max_depth and known.containers <= limits.max_containers \
                 and (text_checked or (
-                    known.clean and not SURROGATE.search("".join(leaves))
+                    known.clean and not has_surrogate("".join(leaves))
                     and (max_size is None or known.size + sum(map(len, leaves)) <= max_size))):
             return shapes
     _depth(doc, limits, max_size, text_checked=text_checked)
@@ -160,7 +170,7 @@ def read_source(source: object, limits: Limits | None = None) -> Read:
         stripped = source.strip()
         if stripped.startswith("<"):
             return _from_bytes(stripped.encode("utf-8"), limits)
-        if stripped.lstrip("\ufeff").startswith("{") or _JWT_RE.fullmatch(stripped):
+        if stripped.lstrip("\ufeff").startswith("{") or _compact_jws(stripped):
             return _from_text(stripped, limits)
         hint = ""
         if stripped.startswith(("https://", "http://")):
