@@ -365,3 +365,18 @@ def test_the_shape_walk_is_the_defined_shape(value: dict[str, Any]) -> None:
     assert shape is not None
     assert shape.key.value == expected and shape.leaves == expected_leaves
     assert shape.endorsed == ('"endorsement"' in json.dumps(value))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["https://a.example/x", "urn:uuid:1", "did:key:z6Mk", "mailto:a@b",
+                                 "http://x", "ftp://x", "https://a b", "https://a\n",
+                                 "urn:", "", "\n", "https://ok\nurn:x", "did:web:a%3A1", "x"])
+                | st.text(alphabet="hts:/pa\n u", max_size=8), min_size=1, max_size=6))
+def test_iri_leaves_are_judged_neutral_together_as_one_by_one(values: list[str]) -> None:
+    from mcbadge.jsonld._templates import Shape, ShapeKey, Template
+
+    template = Template([], {}, ["iri", "literal"] * len(values), [], {}, frozenset({"x"}))
+    leaves = [v for value in values for v in (value, "any literal")]
+    shape = Shape(ShapeKey(()), leaves, False)
+    assert _templates.acceptable(template, shape) == all(
+        _templates.neutral(v) and v != "x" for v in values)

@@ -43,7 +43,9 @@ from mcbadge.errors import CanonicalizationError
 MAX_TEMPLATES = 256
 """Shapes kept (least recently used dropped first)."""
 MAX_SIGHTINGS = 4096
-_NEUTRAL_IRI = re.compile(r"(?:https?|urn|did|mailto):[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+\Z")
+_IRI_CHARS = r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"
+_NEUTRAL_IRI = re.compile(rf"(?:https?|urn|did|mailto):{_IRI_CHARS}\Z")
+_NEUTRAL_IRIS = re.compile(rf"(?:(?:https?|urn|did|mailto):{_IRI_CHARS}\n)+")
 _SCHEMES = ("https", "http", "urn", "did", "mailto")
 _FIXED_KEYS = frozenset({"type", "@type", "@context"})
 _LEAF_KEYWORDS = frozenset({"@id", "@value"})
@@ -424,8 +426,8 @@ class Template:
     ``iri``, ``free`` (the leaf does not reach the expansion) or ``fixed`` (its expansion
     is not itself: the template holds it, for ``fixed[i]`` only)."""
 
-    __slots__ = ("described", "expanded", "fixed", "kinds", "quads", "records", "sentinels",
-                 "terms", "views")
+    __slots__ = ("described", "expanded", "fixed", "iri_leaves", "kinds", "quads", "records",
+                 "sentinels", "terms", "views")
 
     def __init__(self, expanded: list[Any], sentinels: dict[str, int], kinds: list[str],
                  records: list[tuple[tuple[Any, ...], dict[str, Any], int]],
@@ -437,6 +439,8 @@ class Template:
         self.expanded = expanded
         self.sentinels = sentinels
         self.kinds = kinds
+        self.iri_leaves = tuple(i for i, kind in enumerate(kinds) if kind == "iri")
+        """The positions of the IRI leaves (each must be neutral)."""
         self.records = records
         self.fixed = fixed
         self.described: list[tuple[tuple[Any, ...], int | str]] | None = None
@@ -585,12 +589,19 @@ def neutral(value: str) -> bool:
 def acceptable(template: Template, shape: Shape) -> bool:
     """Whether ``shape``'s leaves may go into ``template``: every IRI leaf neutral, every
     fixed leaf the template's value."""
-    if len(shape.leaves) != len(template.kinds):
+    leaves = shape.leaves
+    if len(leaves) != len(template.kinds):
         return False
-    for value, kind in zip(shape.leaves, template.kinds, strict=True):
-        if kind == "iri" and (not neutral(value) or value in template.terms):
+    iris = [leaves[i] for i in template.iri_leaves]
+    if iris:
+        # every IRI leaf neutral: one match over them all, a line each (and no more lines
+        # than leaves: a leaf holding a line feed is not neutral)
+        lines = "\n".join(iris)
+        if lines.count("\n") != len(iris) - 1 or \
+                _NEUTRAL_IRIS.fullmatch(lines + "\n") is None or \
+                not template.terms.isdisjoint(iris):
             return False
-    return all(shape.leaves[leaf] == value for leaf, value in template.fixed.items())
+    return all(leaves[leaf] == value for leaf, value in template.fixed.items())
 
 
 class QuadTemplate:
