@@ -419,7 +419,7 @@ def known_shape(document: Mapping[str, Any]) -> Any:
     memo = _REMEMBER.get()
     if memo is None or type(document) is not dict:
         return None
-    shape = _remembered(memo, tuple((k, id(v)) for k, v in document.items()))
+    shape = _remembered(memo, _members(document))
     return None if shape is _UNSEEN else shape
 
 
@@ -432,7 +432,7 @@ def shape_in_run(document: Mapping[str, Any]) -> Any:
     memo = _REMEMBER.get()
     if memo is None or type(document) is not dict:
         return _templates.shape_of(document)
-    key = tuple((k, id(v)) for k, v in document.items())
+    key = _members(document)
     shape = _remembered(memo, key)
     if shape is _UNSEEN:
         shape = _templates.shape_of(document)
@@ -445,7 +445,7 @@ def remember_shape(document: Mapping[str, Any], shape: Any) -> None:
     it is not walked again in this run."""
     memo = _REMEMBER.get()
     if memo is not None and type(document) is dict:
-        key = tuple((k, id(v)) for k, v in document.items())
+        key = _members(document)
         if _remembered(memo, key) is _UNSEEN:
             _remember(memo, key, document, shape)
 
@@ -457,6 +457,11 @@ def _remember(memo: _RunMemo, key: tuple[tuple[str, int], ...], document: Mappin
 
 
 _UNSEEN = object()
+
+
+def _members(document: Mapping[str, Any]) -> tuple[tuple[str, int], ...]:
+    """A document's members by name and the identity of their values (the run's memo key)."""
+    return tuple(zip(document, map(id, document.values()), strict=True))
 
 
 def _remembered(memo: _RunMemo, key: tuple[tuple[str, int], ...]) -> Any:
