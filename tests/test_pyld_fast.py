@@ -32,8 +32,10 @@ def _same(a: Any, b: Any) -> bool:
 @given(value=VALUES)
 def test_the_helpers_answer_as_pyld_does(value: Any) -> None:
     assert _pyld_fast.is_keyword(value) == _pyld_fast.ORIGINAL_IS_KEYWORD(value)
-    assert _same(_pyld_fast.is_absolute_iri(value),
-                 _pyld_fast.ORIGINAL_IS_ABSOLUTE_IRI(value))
+    # pyld reads only whether it holds (every use is a condition); asked twice: remembered
+    for _ in range(2):
+        assert _pyld_fast.is_absolute_iri(value) == bool(
+            _pyld_fast.ORIGINAL_IS_ABSOLUTE_IRI(value))
 
 
 @settings(max_examples=800, deadline=None)
@@ -181,3 +183,18 @@ def _objects(node: Any) -> list[dict[str, Any]]:
         for value in node:
             out += _objects(value)
     return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(TEXT | st.text(min_size=300, max_size=400), max_size=30))
+def test_a_remembered_match_answers_as_the_pattern_and_stays_bounded(texts: list[str]) -> None:
+    from mcbadge._private.bounded import remembered_match
+
+    pattern = re.compile(r"(?:[A-Za-z][A-Za-z0-9+,.-]*|_):[^\s\ufeff]*\Z")
+    match = remembered_match(pattern, limit=4, max_chars=256)
+    for text in texts + texts:  # the second time from the memo (if still held)
+        assert match(text) == (pattern.match(text) is not None)
+    (held,) = [c.cell_contents for c in match.__closure__ or ()
+               if isinstance(c.cell_contents, dict)]
+    assert len(held) <= 4
+    assert all(len(k) <= 256 for k in held)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
+from collections.abc import Callable
 from typing import TypeVar
 
 K = TypeVar("K")
@@ -27,3 +29,24 @@ class BoundedMemo(dict[K, V]):
             while len(self) > self.limit:
                 del self[next(iter(self))]
         return value
+
+
+def remembered_match(pattern: re.Pattern[str], limit: int = 8192,
+                     max_chars: int = 256) -> Callable[[str], bool]:
+    """``pattern.match(text) is not None``, remembered for strings of at most ``max_chars``
+    (property IRIs, types and ids recur in every document; the memo holds at most ``limit``
+    and is emptied when full: a lost answer is only matched again)."""
+    seen: dict[str, bool] = {}
+
+    def match(text: str) -> bool:
+        if len(text) <= max_chars:
+            known = seen.get(text)
+            if known is None:
+                known = pattern.match(text) is not None
+                if len(seen) >= limit:
+                    seen.clear()
+                seen[text] = known
+            return known
+        return pattern.match(text) is not None
+
+    return match

@@ -21,6 +21,8 @@ from typing import Any
 
 from pyld import jsonld
 
+from mcbadge._private.bounded import remembered_match
+
 ORIGINAL_IS_KEYWORD = jsonld._is_keyword
 ORIGINAL_IS_ABSOLUTE_IRI = jsonld._is_absolute_iri
 
@@ -33,8 +35,14 @@ def is_keyword(v: Any) -> bool:
     return isinstance(v, str) and v in _KEYWORDS
 
 
-def is_absolute_iri(v: Any) -> Any:
-    return isinstance(v, str) and _ABSOLUTE.match(v)
+_absolute = remembered_match(_ABSOLUTE)
+
+
+def is_absolute_iri(v: Any) -> bool:
+    """pyld's test (pyld reads only whether it holds), remembered per string."""
+    if type(v) is str:
+        return _absolute(v)
+    return isinstance(v, str) and _ABSOLUTE.match(v) is not None
 
 
 class _CompiledRe:
