@@ -32,14 +32,15 @@ class BoundedMemo(dict[K, V]):
 
 
 def remembered_match(pattern: re.Pattern[str], limit: int = 8192,
-                     max_chars: int = 256) -> Callable[[str], bool]:
-    """``pattern.match(text) is not None``, remembered for strings of at most ``max_chars``
+                     max_chars: int = 256) -> Callable[[object], bool]:
+    """``pattern.match(text) is not None`` (False for anything but a string), remembered
+    for strings of at most ``max_chars``
     (property IRIs, types and ids recur in every document; the memo holds at most ``limit``
     and is emptied when full: a lost answer is only matched again)."""
     seen: dict[str, bool] = {}
 
-    def match(text: str) -> bool:
-        if len(text) <= max_chars:
+    def match(text: object) -> bool:  # (not a string: False)
+        if type(text) is str and len(text) <= max_chars:
             known = seen.get(text)
             if known is None:
                 known = pattern.match(text) is not None
@@ -47,6 +48,6 @@ def remembered_match(pattern: re.Pattern[str], limit: int = 8192,
                     seen.clear()
                 seen[text] = known
             return known
-        return pattern.match(text) is not None
+        return isinstance(text, str) and pattern.match(text) is not None
 
     return match

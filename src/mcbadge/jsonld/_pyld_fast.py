@@ -35,14 +35,8 @@ def is_keyword(v: Any) -> bool:
     return isinstance(v, str) and v in _KEYWORDS
 
 
-_absolute = remembered_match(_ABSOLUTE)
-
-
-def is_absolute_iri(v: Any) -> bool:
-    """pyld's test (pyld reads only whether it holds), remembered per string."""
-    if type(v) is str:
-        return _absolute(v)
-    return isinstance(v, str) and _ABSOLUTE.match(v) is not None
+is_absolute_iri = remembered_match(_ABSOLUTE)
+"""pyld's test (pyld reads only whether it holds), remembered per string."""
 
 
 class _CompiledRe:
