@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, ClassVar, Self, TypeVar
 
@@ -16,7 +17,6 @@ from pydantic import (
     SerializationInfo,
     SerializerFunctionWrapHandler,
     ValidationError,
-    ValidationInfo,
     ValidatorFunctionWrapHandler,
     WrapSerializer,
     WrapValidator,
@@ -39,6 +39,9 @@ T = TypeVar("T")
 
 BUILD = "build"
 """Validation-context flag: the model is being built in code, so defaults may fill gaps."""
+_BUILDING: ContextVar[bool] = ContextVar("mcbadge_building_model", default=False)
+"""The same, read by the models' parse step (True while ``Model(...)`` validates, for
+every model nested in it)."""
 
 _DATETIME_RE = re.compile(
     r"(?P<date>-?\d{4,}-\d{2}-\d{2})[Tt](?P<time>\d{2}:\d{2}:\d{2})(?P<frac>\.\d+)?"
@@ -239,12 +242,15 @@ class OBModel(BaseModel):
     _required_when_parsed: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, /, **data: Any) -> None:
+        token = _BUILDING.set(True)
         try:
             self.__pydantic_validator__.validate_python(
                 data, self_instance=self, context={BUILD: True}
             )
         except ValidationError as exc:
             raise _to_model_error(type(self).__name__, data, exc) from None
+        finally:
+            _BUILDING.reset(token)
 
     # Tell pydantic this __init__ is a plain one: nested models are then validated directly
     # (with the caller's context) instead of through __init__ (which would force BUILD).
@@ -254,11 +260,10 @@ class OBModel(BaseModel):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _parse_and_remember_order(
-        cls, data: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
-    ) -> Any:
-        context = info.context
-        building = bool(context and context.get(BUILD))
+    def _parse_and_remember_order(cls, data: Any, handler: ValidatorFunctionWrapHandler
+                                  ) -> Any:
+        # (no ValidationInfo asked for: pydantic then makes none, once per nested model)
+        building = _BUILDING.get()
         mapping = type(data) is dict or isinstance(data, Mapping)
         if mapping:
             if not building:
