@@ -34,12 +34,12 @@ class BoundedMemo(dict[K, V]):
 def remembered_match(pattern: re.Pattern[str], limit: int = 8192,
                      max_chars: int = 256) -> Callable[[object], bool]:
     """``pattern.match(text) is not None`` (False for anything but a string), remembered
-    for strings of at most ``max_chars``
-    (property IRIs, types and ids recur in every document; the memo holds at most ``limit``
-    and is emptied when full: a lost answer is only matched again)."""
+    for strings of at most ``max_chars``: property IRIs, types and ids recur in every
+    document. The memo holds at most ``limit`` answers and is emptied when full (a lost
+    answer is only matched again)."""
     seen: dict[str, bool] = {}
 
-    def match(text: object) -> bool:  # (not a string: False)
+    def match(text: object) -> bool:
         if type(text) is str and len(text) <= max_chars:
             known = seen.get(text)
             if known is None:

@@ -32,6 +32,8 @@ def has_surrogate(text: str) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
 _ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 
 DENSE_AFTER = 64 * 1024

@@ -41,7 +41,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mcbadge._private.bounded import BoundedMemo, remembered_match
+from mcbadge._private.bounded import BoundedMemo
 from mcbadge.errors import JsonLdFormError
 from mcbadge.jsonld._templates import Shape, leaves_under
 
@@ -196,7 +196,6 @@ def _check_inline_iris(context: list[Any], where: str, loader: Any) -> None:
 
 
 _ABSOLUTE_IRI_RE = re.compile(r"(?:[A-Za-z][A-Za-z0-9+,.-]*|_):[^\s\ufeff]*\Z")
-_absolute = remembered_match(_ABSOLUTE_IRI_RE)
 
 
 @functools.lru_cache(maxsize=16384)
@@ -204,7 +203,7 @@ def is_absolute_iri(iri: str) -> bool:
     """Whether both pyld and jsonld.js keep ``iri`` in RDF: a scheme (or ``_``), a colon,
     and no character either takes for white space (Python's ``str.isspace`` or
     ECMAScript's ``\\s``, which adds U+FEFF), not even at the very end."""
-    return _absolute(iri)
+    return _ABSOLUTE_IRI_RE.match(iri) is not None
 
 
 # ----------------------------------------------------------------------------- document

@@ -28,6 +28,8 @@ def _compact_jws(text: str) -> bool:
     first = text.find(".")
     return first > 0 and text.find(".", first + 1) > first + 1 and \
         not text.encode("ascii").translate(None, _JWS_CHARS)
+
+
 ACCEPT = ("application/vc+ld+json, application/ld+json, application/json, "
           "application/vc+jwt, text/plain, image/png, image/svg+xml")
 
