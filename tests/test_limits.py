@@ -305,3 +305,71 @@ def test_a_compact_jws_is_told_by_its_form(text: str) -> None:
 
     expected = re.fullmatch(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*", text)
     assert _compact_jws(text) == bool(expected)
+
+
+def _token(payload_text: str) -> str:
+    import base64
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+    header = b64(b'{"alg":"EdDSA"}')
+    return f"{header}.{b64(payload_text.encode('utf-8', 'surrogatepass'))}.c2ln"
+
+
+def _read_outcome(source: str, *, shaped: bool) -> tuple[Any, ...]:
+    import mcbadge.verification._source as source_module
+    from mcbadge.errors import MCBadgeError
+
+    plain = source_module.decode_jwt
+    if not shaped:
+        source_module.decode_jwt = lambda token, **_: plain(token)  # type: ignore[assignment]
+    try:
+        read = source_module.read_source(source)
+    except MCBadgeError as exc:
+        return ("refused", exc.message)
+    finally:
+        source_module.decode_jwt = plain
+    assert read.jwt_parts is not None
+    return ("read", read.document, read.jwt_parts.payload_size, read.shapes)
+
+
+_PAYLOAD_MEMBERS = st.sampled_from(["@context", "type", "name", "proof", "iss", "jti", "nbf",
+                                    "vc", "endorsement", "a"])
+
+
+_JSONISH = st.recursive(
+    st.one_of(_HOSTILE_TEXT, st.integers(), st.none(), st.booleans()),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.one_of(_HOSTILE_TEXT, _PAYLOAD_MEMBERS), inner,
+                                            max_size=3)), max_leaves=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(payload=st.dictionaries(_PAYLOAD_MEMBERS, _JSONISH, max_size=6),
+       escaped_surrogate=st.booleans(), deep=st.integers(0, 3))
+def test_a_jwt_payload_read_with_its_shape_is_read_as_without(
+        payload: dict[str, Any], escaped_surrogate: bool, deep: int) -> None:
+    from mcbadge.jsonld._templates import shape_of
+
+    nested: Any = payload
+    for _ in range(deep * 50):  # up to 150 levels: past the payload's cap of 100
+        nested = {"a": nested}
+    if nested is not payload:
+        payload = {**payload, "evidence": [nested]}
+    text = json.dumps(payload, ensure_ascii=True)
+    if escaped_surrogate:
+        text = text[:-1] + (', ' if payload else '') + '"x": "\\ud800"}'
+    token = _token(text)
+    with_shape = _read_outcome(token, shaped=True)
+    without = _read_outcome(token, shaped=False)
+    assert with_shape[:3] == without[:3]
+    if with_shape[0] == "read":
+        shapes = with_shape[3]
+        document = with_shape[1]
+        if shapes is not None:
+            expected = shape_of(document)
+            assert expected is not None and "proof" not in document
+            assert shapes[0] is shapes[1]
+            assert (shapes[0].key, shapes[0].leaves, shapes[0].endorsed) == (
+                expected.key, expected.leaves, expected.endorsed)

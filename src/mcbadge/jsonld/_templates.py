@@ -174,13 +174,15 @@ def shape_of(document: Mapping[str, Any]) -> Shape | None:
     return Shape(key, leaves, bool(endorsed))
 
 
-def read_shapes(document: dict[str, Any], max_depth: int, max_containers: int
+def read_shapes(document: dict[str, Any], max_depth: int, max_containers: int,
+                drop: frozenset[str] = frozenset({"proof"})
                 ) -> tuple[Shape, Shape | None] | None:
-    """The shape of ``document`` (a JSON object just read) and, when it has no ``proof``
-    member or has it last, the shape of the document without it (``shape_of`` of each);
-    None: the walk stopped (deeper than ``max_depth``, more than ``max_containers``
-    objects and arrays, or not JSON data), so the caller checks the document in full.
-    :func:`facts` then tells what ``check_depth`` would find, from the shape alone."""
+    """The shape of ``document`` (a JSON object just read) and, when the members named in
+    ``drop`` (its ``proof``) are absent or come last, the shape of the document without
+    them (``shape_of`` of each); None: the walk stopped (deeper than ``max_depth``, more
+    than ``max_containers`` objects and arrays, or not JSON data), so the caller checks
+    the document in full. :func:`facts` then tells what ``check_depth`` would find, from
+    the shape alone."""
     leaves: list[str] = []
     endorsed: list[bool] = []
     budget = [max_containers - 1]
@@ -188,12 +190,16 @@ def read_shapes(document: dict[str, Any], max_depth: int, max_containers: int
         return None
     out: list[Any] = ["{"]
     split: tuple[int, int, bool] | None = None
+    suffix = True  # every member from the first dropped one on is dropped
     try:
         for key, value in document.items():
             if type(key) is not str:
                 return None
-            if key == "proof":
-                split = (len(out), len(leaves), bool(endorsed))
+            if key in drop:
+                if split is None:
+                    split = (len(out), len(leaves), bool(endorsed))
+            elif split is not None:
+                suffix = False
             out.append((key, _skeleton(value, leaves, _holds(key, False), endorsed,
                                        max_depth - 1, budget)))
     except (TypeError, ValueError, RecursionError):
@@ -202,9 +208,10 @@ def read_shapes(document: dict[str, Any], max_depth: int, max_containers: int
     full = Shape(_intern(ShapeKey(tuple(out))), leaves, own or bool(endorsed))
     if split is None:
         return full, full
-    if split[0] != len(out) - 1:
+    if not suffix:
         return full, None
-    bare = Shape(_intern(ShapeKey(tuple(out[:-1]))), leaves[:split[1]], own or split[2])
+    bare = Shape(_intern(ShapeKey(tuple(out[:split[0]]))), leaves[:split[1]],
+                 own or split[2])
     return full, bare
 
 

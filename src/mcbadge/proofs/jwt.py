@@ -43,6 +43,8 @@ __all__ = ["JwtParts", "JwtResult", "decode_jwt", "sign_jwt", "verify_jwt"]
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 _ALLOWED_HEADERS = frozenset({"alg", "kid", "jwk", "typ"})
 _REGISTERED = ("iss", "sub", "jti", "nbf", "exp", "iat", "aud")
+REGISTERED_CLAIMS = frozenset(_REGISTERED)
+"""The JWT claims a VC 2.0 payload holds beside the credential's own members."""
 MAX_JWT_BYTES = 1024 * 1024
 
 JwtKeyResolver = Callable[[str], AnyKey]
@@ -211,9 +213,14 @@ class JwtParts:
     parsing found them."""
 
 
-def decode_jwt(token: str | bytes) -> JwtParts:
+def decode_jwt(token: str | bytes, *,
+               payload_walk: Callable[[Any, bool], tuple[int, int]] | None = None
+               ) -> JwtParts:
     """Take a compact VC-JWT apart without checking it (raises
-    :class:`~mcbadge.errors.MCBadgeError` with code ``PARSING_ERROR`` when it is not one)."""
+    :class:`~mcbadge.errors.MCBadgeError` with code ``PARSING_ERROR`` when it is not one).
+    ``payload_walk``: called as ``payload_walk(payload, text_checked)`` in place of the
+    payload's ``check_depth`` (it must refuse what that refuses, and answer the payload's
+    deepest level and number of objects and arrays)."""
     try:
         text = token.decode("ascii") if isinstance(token, bytes) else token
     except UnicodeDecodeError:
@@ -225,7 +232,12 @@ def decode_jwt(token: str | bytes) -> JwtParts:
     h64, p64, s64 = text.split(".")
     try:
         header = loads_strict(_unb64(h64))
-        payload = loads_strict(_unb64(p64), measured=measured)
+        if payload_walk is None:
+            payload = loads_strict(_unb64(p64), measured=measured)
+        else:
+            payload = loads_strict(
+                _unb64(p64), walk=lambda value, checked: measured.extend(
+                    payload_walk(value, checked)))
         signature = _unb64(s64)
     except ModelValidationError as exc:
         raise ProofError(f"JWT parts are not base64url JSON: {exc.message}",

@@ -10,11 +10,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcbadge._private.jsonutil import check_depth, has_surrogate, loads_strict
+from mcbadge._private.jsonutil import (
+    MAX_DEPTH,
+    MAX_JSON_BYTES,
+    check_depth,
+    has_surrogate,
+    loads_strict,
+)
 from mcbadge.baking import MAX_IMAGE_BYTES, extract, image_kind
 from mcbadge.errors import MCBadgeError, ModelValidationError
 from mcbadge.jsonld._templates import Shape, facts, read_shapes
 from mcbadge.proofs import JwtParts, decode_jwt
+from mcbadge.proofs.jwt import REGISTERED_CLAIMS
 
 _JWS_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 
@@ -99,7 +106,26 @@ def _from_text(text: str, limits: Limits, container: str = "") -> Read:
             raise SourceError("a credential must be a JSON object")
         return Read(doc, prefix + "json", shapes=shapes[0] if shapes else None)
     if _compact_jws(stripped):
-        parts = decode_jwt(stripped)
+        found: list[tuple[Shape, Shape | None] | None] = []
+
+        def payload_walk(payload: Any, text_checked: bool) -> tuple[int, int]:
+            # the payload's caps from its shape, and the credential's shape (the payload
+            # without the JWT claims, when they come last) taken on the way
+            measured: list[int] = []
+            if type(payload) is dict:
+                taken = read_shapes(payload, MAX_DEPTH, MAX_JSON_BYTES, REGISTERED_CLAIMS)
+                if taken is not None:
+                    known = facts(taken[0].key)
+                    if known.deepest <= MAX_DEPTH and (text_checked or (
+                            known.clean and not has_surrogate("".join(taken[0].leaves)))):
+                        bare = taken[1]
+                        found.append((bare, bare) if bare is not None and "proof" not in
+                                     payload else None)
+                        return known.deepest, known.containers
+            check_depth(payload, MAX_DEPTH, text_checked=text_checked, measured=measured)
+            return measured[0], measured[1]
+
+        parts = decode_jwt(stripped, payload_walk=payload_walk)
         # its text was checked as it was parsed (no lone surrogates, NaN or Infinity), and
         # the payload measured: the credential in it is no deeper and holds no more
         # containers. Only when the payload exceeds the run's limits is the credential
@@ -107,7 +133,8 @@ def _from_text(text: str, limits: Limits, container: str = "") -> Read:
         deepest, containers = parts.payload_size or (limits.max_depth + 1, 0)
         if deepest > limits.max_depth or containers > limits.max_containers:
             _depth(parts.credential, limits, text_checked=True)
-        return Read(parts.credential, prefix + "jwt", stripped, parts)
+        return Read(parts.credential, prefix + "jwt", stripped, parts,
+                    shapes=found[0] if found and parts.where == "payload" else None)
     where = f" baked into the {container.upper()}" if container else ""
     raise SourceError(f"the text{where} is neither a JSON credential nor a compact JWS")
 
