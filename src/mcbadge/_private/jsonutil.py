@@ -143,13 +143,13 @@ def _reject_constant(name: str) -> Any:
 
 
 def loads_strict(data: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH,
-                 max_containers: int | None = None, measured: list[int] | None = None,
+                 max_containers: int | None = None,
                  walk: Callable[[Any, bool], None] | None = None) -> Any:
     """Parse JSON text, refusing NaN/Infinity, lone surrogates, oversized input and
     pathological nesting; with ``max_containers``, counted before parsing (a cheap bound on
-    the memory the parsed value takes). ``measured``: as :func:`check_depth`'s. ``walk``:
-    called as ``walk(value, text_checked)`` instead of :func:`check_depth` (it must refuse
-    at least what ``check_depth(value, max_depth, text_checked=...)`` refuses).
+    the memory the parsed value takes). ``walk``: called as ``walk(value, text_checked)``
+    instead of :func:`check_depth` (it must refuse at least what
+    ``check_depth(value, max_depth, text_checked=...)`` refuses).
 
     Raises :class:`~mcbadge.errors.ModelValidationError` on anything that is not JSON.
     """
@@ -181,7 +181,7 @@ def loads_strict(data: str | bytes | bytearray, *, max_depth: int = MAX_DEPTH,
     if walk is not None:
         walk(value, not surrogates)
     else:
-        check_depth(value, max_depth, text_checked=not surrogates, measured=measured)
+        check_depth(value, max_depth, text_checked=not surrogates)
     return value
 
 

@@ -37,11 +37,9 @@ from mcbadge.errors import FieldError, ModelValidationError
 
 T = TypeVar("T")
 
-BUILD = "build"
-"""Validation-context flag: the model is being built in code, so defaults may fill gaps."""
 _BUILDING: ContextVar[bool] = ContextVar("mcbadge_building_model", default=False)
-"""The same, read by the models' parse step (True while ``Model(...)`` validates, for
-every model nested in it)."""
+"""True while ``Model(...)`` validates, for every model nested in it: the model is being
+built in code, so defaults may fill gaps (the models' parse step reads it)."""
 
 _DATETIME_RE = re.compile(
     r"(?P<date>-?\d{4,}-\d{2}-\d{2})[Tt](?P<time>\d{2}:\d{2}:\d{2})(?P<frac>\.\d+)?"
@@ -244,16 +242,14 @@ class OBModel(BaseModel):
     def __init__(self, /, **data: Any) -> None:
         token = _BUILDING.set(True)
         try:
-            self.__pydantic_validator__.validate_python(
-                data, self_instance=self, context={BUILD: True}
-            )
+            self.__pydantic_validator__.validate_python(data, self_instance=self)
         except ValidationError as exc:
             raise _to_model_error(type(self).__name__, data, exc) from None
         finally:
             _BUILDING.reset(token)
 
     # Tell pydantic this __init__ is a plain one: nested models are then validated directly
-    # (with the caller's context) instead of through __init__ (which would force BUILD).
+    # (with the caller's context) instead of through __init__ (which would set _BUILDING).
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     # -- parsing ---------------------------------------------------------------------

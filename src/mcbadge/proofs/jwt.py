@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from mcbadge._private.jsonutil import loads_strict
+from mcbadge._private.jsonutil import MAX_DEPTH, check_depth, loads_strict
 from mcbadge.errors import MCBadgeError, ModelValidationError
 from mcbadge.keys import AnyKey, Ed25519Key, key_from_jwk, key_to_jwk
 from mcbadge.proofs._base import ProofError, resolve_did_key_any
@@ -214,13 +214,13 @@ class JwtParts:
 
 
 def decode_jwt(token: str | bytes, *,
-               payload_walk: Callable[[Any, bool], tuple[int, int]] | None = None
+               payload_walk: Callable[[Any, bool], tuple[int, int] | None] | None = None
                ) -> JwtParts:
     """Take a compact VC-JWT apart without checking it (raises
     :class:`~mcbadge.errors.MCBadgeError` with code ``PARSING_ERROR`` when it is not one).
-    ``payload_walk``: called as ``payload_walk(payload, text_checked)`` in place of the
-    payload's ``check_depth`` (it must refuse what that refuses, and answer the payload's
-    deepest level and number of objects and arrays)."""
+    ``payload_walk``: called as ``payload_walk(payload, text_checked)`` first; it answers
+    the payload's deepest level and number of objects and arrays when it can tell that
+    ``check_depth`` would pass the payload, else None (and the payload is walked)."""
     try:
         text = token.decode("ascii") if isinstance(token, bytes) else token
     except UnicodeDecodeError:
@@ -232,12 +232,15 @@ def decode_jwt(token: str | bytes, *,
     h64, p64, s64 = text.split(".")
     try:
         header = loads_strict(_unb64(h64))
-        if payload_walk is None:
-            payload = loads_strict(_unb64(p64), measured=measured)
-        else:
-            payload = loads_strict(
-                _unb64(p64), walk=lambda value, checked: measured.extend(
-                    payload_walk(value, checked)))
+
+        def measure(value: Any, checked: bool) -> None:
+            told = payload_walk(value, checked) if payload_walk is not None else None
+            if told is not None:
+                measured.extend(told)
+            else:
+                check_depth(value, MAX_DEPTH, text_checked=checked, measured=measured)
+
+        payload = loads_strict(_unb64(p64), walk=measure)
         signature = _unb64(s64)
     except ModelValidationError as exc:
         raise ProofError(f"JWT parts are not base64url JSON: {exc.message}",

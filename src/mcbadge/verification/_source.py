@@ -108,22 +108,19 @@ def _from_text(text: str, limits: Limits, container: str = "") -> Read:
     if _compact_jws(stripped):
         found: list[tuple[Shape, Shape | None] | None] = []
 
-        def payload_walk(payload: Any, text_checked: bool) -> tuple[int, int]:
+        def payload_walk(payload: Any, text_checked: bool) -> tuple[int, int] | None:
             # the payload's caps from its shape, and the credential's shape (the payload
             # without the JWT claims, when they come last) taken on the way
-            measured: list[int] = []
-            if type(payload) is dict:
-                taken = read_shapes(payload, MAX_DEPTH, MAX_JSON_BYTES, REGISTERED_CLAIMS)
-                if taken is not None:
-                    known = facts(taken[0].key)
-                    if known.deepest <= MAX_DEPTH and (text_checked or (
-                            known.clean and not has_surrogate("".join(taken[0].leaves)))):
-                        bare = taken[1]
-                        found.append((bare, bare) if bare is not None and "proof" not in
-                                     payload else None)
-                        return known.deepest, known.containers
-            check_depth(payload, MAX_DEPTH, text_checked=text_checked, measured=measured)
-            return measured[0], measured[1]
+            taken = read_shapes(payload, MAX_DEPTH, MAX_JSON_BYTES, REGISTERED_CLAIMS) \
+                if type(payload) is dict else None
+            if taken is None or not _caps_hold(taken[0], MAX_DEPTH, None, None,
+                                               text_checked):
+                return None  # (decode_jwt measures it)
+            bare = taken[1]
+            found.append((bare, bare) if bare is not None and "proof" not in payload
+                         else None)
+            known = facts(taken[0].key)
+            return known.deepest, known.containers
 
         parts = decode_jwt(stripped, payload_walk=payload_walk)
         # its text was checked as it was parsed (no lone surrogates, NaN or Infinity), and
@@ -146,17 +143,26 @@ def _shaped(doc: dict[str, Any], limits: Limits, max_size: int | None, *,
     once, not twice. Anything the shape cannot answer, and every refusal, goes to
     ``check_depth`` itself, so the verdicts and messages are its own."""
     shapes = read_shapes(doc, limits.max_depth, limits.max_containers)
-    if shapes is not None:
-        full = shapes[0]
-        known = facts(full.key)
-        leaves = full.leaves
-        if known.deepest <= limits.max_depth and known.containers <= limits.max_containers \
-                and (text_checked or (
-                    known.clean and not has_surrogate("".join(leaves))
-                    and (max_size is None or known.size + sum(map(len, leaves)) <= max_size))):
-            return shapes
+    if shapes is not None and _caps_hold(shapes[0], limits.max_depth, limits.max_containers,
+                                         max_size, text_checked):
+        return shapes
     _depth(doc, limits, max_size, text_checked=text_checked)
     return None
+
+
+def _caps_hold(shape: Shape, max_depth: int, max_containers: int | None,
+               max_size: int | None, text_checked: bool) -> bool:
+    """Whether ``check_depth`` would pass the document ``shape`` was taken of with these
+    caps, told from the shape's facts and its leaves (False: let ``check_depth`` say)."""
+    known = facts(shape.key)
+    if known.deepest > max_depth or (max_containers is not None
+                                     and known.containers > max_containers):
+        return False
+    if text_checked:
+        return True
+    leaves = "".join(shape.leaves)
+    return known.clean and not has_surrogate(leaves) and (
+        max_size is None or known.size + len(leaves) <= max_size)
 
 
 def _depth(doc: Any, limits: Limits, max_size: int | None = None, *,
